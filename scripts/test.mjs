@@ -1,0 +1,62 @@
+// Runs the test tiers with node's test runner and prints one summary line per tier:
+//   "unit: N passed, N failed". Usage: node scripts/test.mjs [tier...]  (default: every tier present)
+// Test files are test/<tier>/**/*.test.ts, run through tsx.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ALL_TIERS = ["unit", "tools", "namespaces", "vm"];
+const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const tiers = requested.length > 0 ? requested : ALL_TIERS.filter((t) => existsSync(join("test", t)));
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+const summaries = [];
+let failedTiers = 0;
+for (const tier of tiers) {
+  const dir = join("test", tier);
+  if (!existsSync(dir)) {
+    console.error(`no such test tier: ${tier} (${dir} does not exist)`);
+    process.exit(2);
+  }
+  const files = findTests(dir);
+  const tmp = mkdtempSync(join(tmpdir(), "k3os-test-"));
+  const tap = join(tmp, "report.tap");
+  console.log(`\n=== tier ${tier}: ${files.length} files ===`);
+  const started = Date.now();
+  const res = spawnSync(
+    process.execPath,
+    [
+      "--import", "tsx",
+      "--test",
+      // Tiers above unit touch real devices, namespaces and VMs: one file at a time.
+      ...(tier === "unit" ? [] : ["--test-concurrency=1"]),
+      "--test-reporter=spec", "--test-reporter-destination=stdout",
+      "--test-reporter=tap", `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
+    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, K3OS_TEST_TIER: tier } },
+  );
+  const report = existsSync(tap) ? readFileSync(tap, "utf8") : "";
+  rmSync(tmp, { recursive: true, force: true });
+  const count = (key) => Number(report.match(new RegExp(`^# ${key} (\\d+)$`, "m"))?.[1] ?? 0);
+  const passed = count("pass");
+  const failed = count("fail") + count("cancelled");
+  const skipped = count("skipped");
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (res.status !== 0 || failed > 0 || passed === 0) failedTiers++;
+  console.log(`=== tier ${tier} took ${secs} s ===`);
+  summaries.push(`${tier}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+}
+console.log("\n=== summary ===");
+for (const s of summaries) console.log(s);
+process.exit(failedTiers > 0 ? 1 : 0);
