@@ -1,0 +1,102 @@
+// Brings one source's raw data into the schema's shape before validation:
+//  - aliases resolved to field names (aliases.ts); unknown keys reported as warnings and dropped;
+//  - coercions: a single value where a list is expected becomes a one-item list, "true"/"false"
+//    become booleans, numbers and booleans become strings where strings are expected, and YAML
+//    `!!binary` content becomes base64 content with `encoding: b64`.
+// Values of the wrong type are left as they are: validation reports them with their location.
+import type { z } from "zod";
+import { resolveAlias } from "./aliases.ts";
+import { formatPath, type PathSegment } from "./problems.ts";
+import { shapeOf } from "./shape.ts";
+
+export interface NormalizeIssue {
+  severity: "error" | "warning";
+  /** Path in the normalized data. */
+  path: PathSegment[];
+  /** Path in the source as written (for the line number). */
+  rawPath: PathSegment[];
+  message: string;
+}
+
+export interface Normalized {
+  value: unknown;
+  issues: NormalizeIssue[];
+  /** Normalized path (formatted) → path as written in the source. */
+  origins: Map<string, PathSegment[]>;
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, on: true, off: false, "1": true, "0": false };
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export function normalizeConfig(raw: unknown, schema: z.ZodType): Normalized {
+  const out: Normalized = { value: undefined, issues: [], origins: new Map() };
+  out.value = normalizeValue(raw, schema, [], [], out);
+  return out;
+}
+
+function normalizeValue(value: unknown, schema: z.ZodType, path: PathSegment[], rawPath: PathSegment[], out: Normalized): unknown {
+  out.origins.set(formatPath(path), rawPath);
+  const shape = shapeOf(schema);
+  switch (shape.kind) {
+    case "object":
+      return isPlainObject(value) ? normalizeObject(value, shape.schema, shape.fields, path, rawPath, out) : value;
+    case "array": {
+      const element = shapeOf(shape.element);
+      const single = element.kind === "object" ? isPlainObject(value) : ["string", "number", "boolean"].includes(typeof value);
+      const list = single ? [value] : value;
+      if (!Array.isArray(list)) return value;
+      return list.map((item, i) => normalizeValue(item, shape.element, [...path, i], single ? rawPath : [...rawPath, i], out));
+    }
+    case "record":
+      if (!isPlainObject(value)) return value;
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, normalizeValue(v, shape.value, [...path, k], [...rawPath, k], out)]),
+      );
+    case "string":
+    case "enum":
+      return typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : value;
+    case "boolean":
+      if (typeof value === "string" && value.toLowerCase() in BOOLEAN_WORDS) return BOOLEAN_WORDS[value.toLowerCase()];
+      return value;
+    default:
+      return value;
+  }
+}
+
+function normalizeObject(
+  value: Record<string, unknown>,
+  schema: z.ZodType,
+  fields: Record<string, z.ZodType>,
+  path: PathSegment[],
+  rawPath: PathSegment[],
+  out: Normalized,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const spelledAs: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const field = resolveAlias(schema, key);
+    if (field === undefined || !(field in fields)) {
+      out.issues.push({ severity: "warning", path: [...path, key], rawPath: [...rawPath, key], message: "unknown key (ignored)" });
+      continue;
+    }
+    if (field in spelledAs) {
+      out.issues.push({
+        severity: "warning",
+        path: [...path, field],
+        rawPath: [...rawPath, key],
+        message: `set twice, as "${spelledAs[field]}" and as "${key}"; the later one wins`,
+      });
+    }
+    spelledAs[field] = key;
+    result[field] = normalizeValue(v, fields[field] as z.ZodType, [...path, field], [...rawPath, key], out);
+  }
+  // YAML `!!binary` content: keep it as base64 so it survives dumps and merges as text.
+  if (result.content instanceof Uint8Array && "encoding" in fields) {
+    result.content = Buffer.from(result.content).toString("base64");
+    if (result.encoding === undefined || result.encoding === "") result.encoding = "b64";
+  }
+  return result;
+}
