@@ -12,7 +12,7 @@ await build({
   platform: "node",
   target: "node20",
   format: "esm",
-  minify: false,
+  minify: true,
   sourcemap: false,
   legalComments: "none",
   banner: {
