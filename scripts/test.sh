@@ -1,10 +1,29 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): set up, build, type-check, then run every test tier with one
-# summary line each ("unit: N passed, N failed"). Arguments select tiers: scripts/test.sh unit tools
+# The test command (README, .ci/run): set up, build what the selected tiers need, type-check, then
+# run the tiers with one summary line each ("unit: N passed, N failed").
+#   scripts/test.sh                 every tier: unit, tools, namespaces, vm (the VM smoke set)
+#   scripts/test.sh unit tools      only those tiers
+#   K3OS_VM_SET=full scripts/test.sh vm    every VM case (the full VM command)
+# Long builds (Kubernetes components, node images, rootfs) are cached under ~/.cache/k3os by their
+# inputs, so a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tiers=("$@")
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit tools namespaces vm)
+wants() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
 scripts/setup.sh
 npm run --silent build
 echo "typecheck: tsc --noEmit"
 npx tsc --noEmit -p .
-exec node scripts/test.mjs "$@"
+if wants tools || wants namespaces || wants vm; then
+  echo "== Kubernetes components (builder/kube, cached by inputs)"
+  npx tsx builder/kube/build.ts
+  echo "== node images (pause, CoreDNS, local-path-provisioner; cached by inputs)"
+  npx tsx builder/kube/node-images.ts
+fi
+if wants vm; then
+  echo "== image artifacts (builder, cached by inputs)"
+  npx tsx builder/cli.ts build
+fi
+exec node scripts/test.mjs "${tiers[@]}"

@@ -1,0 +1,65 @@
+// Size figures of a built cache entry, for the bench and the docs: each binary raw and as zstd -19
+// (how the squashfs will store it), and the module and build caches the build needs.
+// CLI: npx tsx builder/kube/figures.ts  (JSON on stdout; builds first when the cache is cold)
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProcessRunner } from "../../src/exec/runner.ts";
+import { ensureKubeComponents } from "./build.ts";
+
+export interface KubeFigures {
+  key: string;
+  buildSeconds: number;
+  binaries: Record<string, { bytes: number; zstd19Bytes: number }>;
+  totalBytes: number;
+  totalZstd19Bytes: number;
+  goModCacheBytes: number;
+  goBuildCacheBytes: number;
+}
+
+const runner = new ProcessRunner();
+
+async function zstdSize(path: string): Promise<number> {
+  const r = await runner.run(["sh", "-c", 'zstd -19 -T0 -q -c "$1" | wc -c', "sh", path]);
+  return Number(r.stdout.trim());
+}
+
+async function duBytes(dir: string): Promise<number> {
+  const r = await runner.run(["du", "-sb", dir], { allowFailure: true });
+  return Number(r.stdout.split("\t")[0] ?? 0);
+}
+
+async function goEnvPath(name: string): Promise<string> {
+  return (await runner.run(["go", "env", name], { env: { PATH: `${process.env.PATH}:/usr/local/go/bin` } })).stdout.trim();
+}
+
+export async function measureKubeFigures(): Promise<KubeFigures> {
+  const kube = await ensureKubeComponents();
+  const manifest = JSON.parse(await readFile(join(kube.dir, "manifest.json"), "utf8")) as {
+    buildSeconds: number;
+    files: Record<string, { bytes: number }>;
+  };
+  const binaries: KubeFigures["binaries"] = {};
+  for (const [file, { bytes }] of Object.entries(manifest.files)) {
+    binaries[file] = { bytes, zstd19Bytes: await zstdSize(join(kube.dir, file)) };
+  }
+  const sum = (k: "bytes" | "zstd19Bytes") => Object.values(binaries).reduce((a, b) => a + b[k], 0);
+  return {
+    key: kube.key,
+    buildSeconds: manifest.buildSeconds,
+    binaries,
+    totalBytes: sum("bytes"),
+    totalZstd19Bytes: sum("zstd19Bytes"),
+    goModCacheBytes: await duBytes(await goEnvPath("GOMODCACHE")),
+    goBuildCacheBytes: await duBytes(await goEnvPath("GOCACHE")),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  measureKubeFigures()
+    .then((f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`))
+    .catch((e: Error) => {
+      process.stderr.write(`figures: error: ${e.message}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,68 @@
+// `k3os-vm`: boots k3os artifacts in QEMU.
+//   k3os-vm run [options]   (see RUN_USAGE)
+//   k3os-vm probe           probe KVM again and print the verdict
+// QEMU is spawned directly, not through the command Runner: the Runner captures output, and the
+// serial console must be the user's terminal.
+import { spawn } from "node:child_process";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { cacheRoot } from "../cache.ts";
+import { chooseAccel } from "./accel.ts";
+import { parseRunArgs, RUN_USAGE } from "./options.ts";
+import { findFreePort } from "./ports.ts";
+import { OVMF_VARS, renderQemuArgv } from "./qemu-args.ts";
+
+const repo = resolve(import.meta.dirname, "../..");
+const artifacts = join(repo, "dist/artifacts");
+const probeWith = { kernel: join(artifacts, "k3os-vmlinuz-amd64"), initrd: join(artifacts, "k3os-initrd-amd64") };
+
+async function run(args: string[]): Promise<number> {
+  const req = parseRunArgs(args, artifacts);
+  for (const f of [req.iso, req.kernel, req.initrd, ...req.disks]) {
+    if (f && !existsSync(f)) throw new Error(`${f} does not exist (build the image with \`npm run image\`)`);
+  }
+  const accel = req.accel === "auto" ? ((await chooseAccel(cacheRoot(), probeWith)).kvm ? "kvm" : "tcg") : req.accel;
+  const sshPort = req.sshPort ?? (await findFreePort());
+  const tmp = await mkdtemp(join(tmpdir(), "k3os-vm-"));
+  try {
+    let efiVars: string | undefined;
+    if (req.efi) {
+      efiVars = join(tmp, "OVMF_VARS.fd");
+      await copyFile(OVMF_VARS, efiVars);
+    }
+    const argv = renderQemuArgv({
+      accel, memoryMb: req.memoryMb, cpus: req.cpus, iso: req.iso, kernel: req.kernel, initrd: req.initrd,
+      append: req.append, disks: req.disks, efiVars, sshPort, openNetwork: req.openNetwork,
+      serial: "mon:stdio", headless: req.headless,
+    });
+    process.stderr.write(`k3os-vm: ${accel}, ${req.memoryMb} MB, ssh -p ${sshPort} rancher@127.0.0.1 (Ctrl-A X quits)\n`);
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit" });
+    return await new Promise<number>((res) => child.on("close", (code) => res(code ?? 1)));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "run") return run(rest);
+  if (command === "probe") {
+    const v = await chooseAccel(cacheRoot(), probeWith, { reprobe: true });
+    process.stdout.write(`${v.kvm ? "kvm" : "tcg"}: ${v.reason}\n`);
+    return 0;
+  }
+  process.stderr.write(`${RUN_USAGE}\n       k3os-vm probe\n`);
+  return command === undefined || command === "--help" ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`k3os-vm: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

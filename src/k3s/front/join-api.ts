@@ -1,0 +1,140 @@
+// The join API agents use, on the k3s port as in k3s: /cacerts for anyone (the joining node checks
+// its hash against the token), then, with the token's credentials, the certificates a node needs and
+// the cluster settings it must agree with. As k3s does, kubelets share the server's kubelet keys and
+// each gets certificates for its own name; a node name is bound to the first password that claims it.
+import { timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP } from "node:net";
+import { writeFileAtomic } from "../fs-util.ts";
+import type { NodePaths } from "../paths.ts";
+import { signCert } from "../pki/certs.ts";
+import { importEcKey } from "../pki/keys.ts";
+import { kubeletClientSpec, kubeletServingSpec } from "../pki/agent-pki.ts";
+import type { Settings } from "../settings.ts";
+import { parsePasswd } from "../token-files.ts";
+
+const AGENT_CONFIG_KEYS = ["clusterCidr", "serviceCidr", "clusterDns", "clusterDomain", "flannelBackend", "serviceNodePortRange"] as const;
+
+/** The cluster settings an agent must share with the servers. */
+export type AgentConfig = Pick<Settings, (typeof AGENT_CONFIG_KEYS)[number]>;
+
+/** Only those: the settings also hold the tokens, which must never reach an agent. */
+export function pickAgentConfig(s: AgentConfig): AgentConfig {
+  return Object.fromEntries(AGENT_CONFIG_KEYS.map((k) => [k, s[k]])) as AgentConfig;
+}
+
+export interface JoinContext {
+  paths: NodePaths;
+  config: AgentConfig;
+  now: () => Date;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = "text/plain"): void {
+  res.writeHead(status, { "content-type": type });
+  res.end(body);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Basic auth against cred/passwd: the `node` user (agent token) or `server` (server token). */
+export function authenticate(req: IncomingMessage, passwdFile: string): string | undefined {
+  const h = req.headers.authorization ?? "";
+  if (!h.startsWith("Basic ")) return undefined;
+  const text = Buffer.from(h.slice(6), "base64").toString("utf8");
+  const colon = text.indexOf(":");
+  if (colon < 0) return undefined;
+  const user = text.slice(0, colon);
+  const pass = text.slice(colon + 1);
+  const entries = parsePasswd(readFileSync(passwdFile, "utf8"));
+  const e = entries.find((x) => x.user === user && (user === "node" || user === "server"));
+  return e && safeEqual(e.password, pass) ? user : undefined;
+}
+
+/** cred/node-passwd lines `password,node-name`: a name is bound to the first password presented. */
+export function checkNodePassword(file: string, node: string, password: string): boolean {
+  const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  const entry = lines.map((l) => l.split(",")).find((f) => f[1] === node);
+  if (entry) return safeEqual(entry[0] ?? "", password);
+  writeFileAtomic(file, [...lines, `${password},${node}`].join("\n") + "\n", 0o600);
+  return true;
+}
+
+async function signFor(ctx: JoinContext, which: "serving" | "client", node: string, ips: string[]): Promise<string> {
+  const tls = ctx.paths.server.tls;
+  const caPair = which === "serving" ? tls.serverCa : tls.clientCa;
+  const keyFile = which === "serving" ? tls.servingKubeletKey : tls.clientKubeletKey;
+  const ca = { certPem: readFileSync(caPair.crt, "utf8"), key: await importEcKey(readFileSync(caPair.key, "utf8")) };
+  const keyPem = readFileSync(keyFile, "utf8");
+  const spec = which === "serving" ? kubeletServingSpec({ nodeName: node, nodeIps: ips, advertiseIp: ips[0] ?? "" }) : kubeletClientSpec(node);
+  const cert = await signCert(spec, await importEcKey(keyPem), ca, ctx.now());
+  return cert + ca.certPem + keyPem;
+}
+
+/** Handles /cacerts, /ping and /v1-k3s/*; returns false for any other path. */
+export async function handleJoinApi(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const path = (req.url ?? "/").split("?")[0]!;
+  const tls = ctx.paths.server.tls;
+  if (path === "/cacerts") {
+    send(res, 200, readFileSync(tls.serverCa.crt, "utf8"));
+    return true;
+  }
+  if (path === "/ping") {
+    send(res, 200, "pong");
+    return true;
+  }
+  if (!path.startsWith("/v1-k3s/")) return false;
+  if (req.method !== "GET") {
+    send(res, 405, "method not allowed\n");
+    return true;
+  }
+  if (!authenticate(req, ctx.paths.server.cred.passwd)) {
+    send(res, 401, "unauthorized: a join token's credentials are required\n");
+    return true;
+  }
+  const r = await answerV1(ctx, req, path.slice("/v1-k3s/".length));
+  send(res, r.status, r.body, r.type);
+  return true;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+}
+
+async function answerV1(ctx: JoinContext, req: IncomingMessage, endpoint: string): Promise<Answer> {
+  const tls = ctx.paths.server.tls;
+  const file = (...f: string[]): Answer => ({ status: 200, body: f.map((x) => readFileSync(x, "utf8")).join("") });
+  switch (endpoint) {
+    case "client-ca.crt":
+      return file(tls.clientCa.crt);
+    case "server-ca.crt":
+      return file(tls.serverCa.crt);
+    case "config":
+      return { status: 200, body: JSON.stringify(pickAgentConfig(ctx.config)), type: "application/json" };
+    case "client-kube-proxy.crt":
+      return file(tls.clientKubeProxy.crt, tls.clientKubeProxy.key);
+    case "client-k3s-controller.crt":
+      return file(tls.clientK3sController.crt, tls.clientK3sController.key);
+    case "serving-kubelet.crt":
+    case "client-kubelet.crt": {
+      const node = String(req.headers["k3s-node-name"] ?? "");
+      const password = String(req.headers["k3s-node-password"] ?? "");
+      const ips = String(req.headers["k3s-node-ip"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) return { status: 400, body: "k3s-Node-Name header missing or not a DNS name\n" };
+      if (password === "") return { status: 400, body: "k3s-Node-Password header missing\n" };
+      if (ips.some((ip) => isIP(ip) === 0)) return { status: 400, body: "k3s-Node-IP holds something that is not an IP address\n" };
+      if (!checkNodePassword(ctx.paths.server.cred.nodePasswd, node, password)) {
+        return { status: 403, body: `node ${node} is registered with another password\n` };
+      }
+      return { status: 200, body: await signFor(ctx, endpoint === "serving-kubelet.crt" ? "serving" : "client", node, ips) };
+    }
+    default:
+      return { status: 404, body: `no such endpoint: /v1-k3s/${endpoint}\n` };
+  }
+}

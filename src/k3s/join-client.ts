@@ -1,0 +1,128 @@
+// An agent joining a server, as k3s agents do: fetch /cacerts without trusting anyone, check its
+// hash against the secure token (a mismatch is refused before any credential is sent), check the
+// server's certificate against that CA, then fetch the node's certificates with the token's
+// credentials and write the agent/ layout.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { ensureDir, writeFileAtomic } from "./fs-util.ts";
+import type { AgentConfig } from "./front/join-api.ts";
+import { writeFileKubeconfig } from "./kubeconfig.ts";
+import type { NodeIdentity } from "./node-identity.ts";
+import type { NodePaths } from "./paths.ts";
+import { checkCaHash, parseToken } from "./token.ts";
+
+export class JoinError extends Error {
+  override name = "JoinError";
+}
+
+interface GetOptions {
+  ca?: string;
+  auth?: string;
+  headers?: Record<string, string>;
+}
+
+function get(url: string, o: GetOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "GET",
+        ca: o.ca,
+        rejectUnauthorized: o.ca !== undefined,
+        headers: { ...(o.auth ? { authorization: `Basic ${Buffer.from(o.auth).toString("base64")}` } : {}), ...o.headers },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The server's CA bundle, checked against the token's hash and against the server's own certificate. */
+export async function fetchTrustedCa(server: string, token: string): Promise<string> {
+  const base = server.replace(/\/+$/, "");
+  let first;
+  try {
+    first = await get(`${base}/cacerts`, {});
+  } catch (e) {
+    throw new JoinError(`cannot reach ${base}: ${(e as Error).message}`);
+  }
+  if (first.status !== 200) throw new JoinError(`${base}/cacerts: HTTP ${first.status}`);
+  try {
+    checkCaHash(parseToken(token, "node"), first.body);
+  } catch (e) {
+    throw new JoinError(`refusing to join ${base}: ${(e as Error).message}`);
+  }
+  try {
+    await get(`${base}/cacerts`, { ca: first.body });
+  } catch (e) {
+    throw new JoinError(`${base} presents a certificate its own CA bundle does not validate: ${(e as Error).message}`);
+  }
+  return first.body;
+}
+
+/** The node's join password, made once and kept (k3s keeps it in /etc/rancher/node/password). */
+export function nodePassword(root: string): string {
+  const file = join(root, "etc", "rancher", "node", "password");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const p = randomBytes(16).toString("hex");
+  writeFileAtomic(file, `${p}\n`, 0o600);
+  return p;
+}
+
+/** Splits `cert... key` bodies as the join API sends them. */
+export function splitCertAndKey(body: string): { crt: string; key: string } {
+  const key = body.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----\n?/)?.[0];
+  if (!key) throw new JoinError("the server's answer holds no private key");
+  return { crt: body.replace(key, ""), key };
+}
+
+export async function joinServer(opts: {
+  server: string;
+  token: string;
+  paths: NodePaths;
+  identity: NodeIdentity;
+  password: string;
+}): Promise<AgentConfig> {
+  const { paths, identity } = opts;
+  const base = opts.server.replace(/\/+$/, "");
+  const ca = await fetchTrustedCa(base, opts.token);
+  const t = parseToken(opts.token, "node");
+  if (t.bootstrap) throw new JoinError("bootstrap tokens cannot join yet; use the server's token or agent-token");
+  // The server token authenticates as "server", an agent token or a short one as "node".
+  const auth = `${t.username === "server" ? "server" : "node"}:${t.password}`;
+  const headers = { "k3s-Node-Name": identity.nodeName, "k3s-Node-Password": opts.password, "k3s-Node-IP": identity.nodeIps.join(",") };
+  const fetch = async (endpoint: string) => {
+    const r = await get(`${base}/v1-k3s/${endpoint}`, { ca, auth, headers });
+    if (r.status === 401) throw new JoinError(`${base} refused the token (HTTP 401): is it this cluster's token?`);
+    if (r.status !== 200) throw new JoinError(`${base}/v1-k3s/${endpoint}: HTTP ${r.status}: ${r.body.trim()}`);
+    return r.body;
+  };
+  const a = paths.agent;
+  ensureDir(a.dir, 0o700);
+  writeFileAtomic(a.serverCa, await fetch("server-ca.crt"));
+  writeFileAtomic(a.clientCa, await fetch("client-ca.crt"));
+  const pairs = [
+    ["serving-kubelet.crt", a.servingKubelet],
+    ["client-kubelet.crt", a.clientKubelet],
+    ["client-kube-proxy.crt", a.clientKubeProxy],
+    ["client-k3s-controller.crt", a.clientK3sController],
+  ] as const;
+  for (const [endpoint, files] of pairs) {
+    const { crt, key } = splitCertAndKey(await fetch(endpoint));
+    writeFileAtomic(files.key, key, 0o600);
+    writeFileAtomic(files.crt, crt);
+  }
+  for (const [file, pair] of [[a.kubeletKubeconfig, a.clientKubelet], [a.kubeproxyKubeconfig, a.clientKubeProxy], [a.k3scontrollerKubeconfig, a.clientK3sController]] as const) {
+    writeFileKubeconfig(file, { server: base, caFile: a.serverCa, certFile: pair.crt, keyFile: pair.key });
+  }
+  return JSON.parse(await fetch("config")) as AgentConfig;
+}

@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile, readFile, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { RecordingRunner } from "../../../src/exec/runner.ts";
+import { parseEpoch, resolveEpoch } from "../../../builder/host/epoch.ts";
+import { cachedStage, cacheRoot, KeyBuilder } from "../../../builder/cache.ts";
+
+test("SOURCE_DATE_EPOCH wins over the commit time, and must be whole seconds", async () => {
+  const runner = new RecordingRunner(() => ({ stdout: "1700000000\n" }));
+  assert.equal(await resolveEpoch(runner, "/r", { SOURCE_DATE_EPOCH: "42" }), 42);
+  assert.equal(runner.calls.length, 0);
+  assert.equal(await resolveEpoch(runner, "/r", {}), 1700000000);
+  assert.throws(() => parseEpoch("yesterday"), /whole seconds/);
+  const noGit = new RecordingRunner(() => ({ exitCode: 128 }));
+  assert.equal(await resolveEpoch(noGit, "/r", {}), 0);
+});
+
+test("the cache lives under XDG_CACHE_HOME, else ~/.cache", () => {
+  assert.equal(cacheRoot({ XDG_CACHE_HOME: "/x" }), "/x/k3os");
+  assert.equal(cacheRoot({ HOME: "/home/u" }), "/home/u/.cache/k3os");
+});
+
+test("a cache key changes with any input file's content or mode and not with unrelated files", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "k3os-key-"));
+  await mkdir(join(dir, "t"));
+  await writeFile(join(dir, "t/a"), "one");
+  const key = async () => (await new KeyBuilder().addString("s", "v").addTree(join(dir, "t"))).digest();
+  const k1 = await key();
+  assert.equal(await key(), k1);
+  await writeFile(join(dir, "unrelated"), "x");
+  assert.equal(await key(), k1);
+  await writeFile(join(dir, "t/a"), "two");
+  assert.notEqual(await key(), k1);
+});
+
+test("a cached stage runs once, and a failed one leaves nothing that looks cached", async () => {
+  const root = await mkdtemp(join(tmpdir(), "k3os-cache-"));
+  let runs = 0;
+  const make = async (tmp: string) => {
+    runs++;
+    await mkdir(tmp);
+    await writeFile(join(tmp, "out"), "ok");
+  };
+  const a = await cachedStage(root, "s", "k", make);
+  const b = await cachedStage(root, "s", "k", make);
+  assert.deepEqual([a.hit, b.hit, runs], [false, true, 1]);
+  assert.equal(await readFile(join(a.dir, "out"), "utf8"), "ok");
+  await assert.rejects(cachedStage(root, "s", "bad", async (tmp) => {
+    await mkdir(tmp);
+    throw new Error("boom");
+  }), /boom/);
+  assert.ok(!existsSync(join(root, "s-bad")));
+});
+
+test("pruning keeps this build's entries and other tools' directories, and drops older and half-built ones", async () => {
+  const { pruneStages } = await import("../../../builder/cache.ts");
+  const root = await mkdtemp(join(tmpdir(), "k3os-prune-"));
+  const names = ["base-aaaaaaaaaaaaaaaa", "base-bbbbbbbbbbbbbbbb", "node-cccccccccccccccc", "node-cccccccccccccccc.tmp", "images-dddddddddddddddd", "kube", "accel.json-x"];
+  for (const n of names) await mkdir(join(root, n));
+  const removed = await pruneStages(root, { base: "aaaaaaaaaaaaaaaa", node: "cccccccccccccccc", images: "eeeeeeeeeeeeeeee" });
+  assert.deepEqual(removed.sort(), ["base-bbbbbbbbbbbbbbbb", "images-dddddddddddddddd", "node-cccccccccccccccc.tmp"]);
+  for (const n of ["base-aaaaaaaaaaaaaaaa", "node-cccccccccccccccc", "kube", "accel.json-x"]) assert.ok(existsSync(join(root, n)), n);
+});
