@@ -3,7 +3,7 @@
 // place, so a half-finished build is never mistaken for a cached one.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, readdir, rename, rm, mkdir, stat } from "node:fs/promises";
+import { readFile, readdir, rename, rm, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { homedir } from "node:os";
 
@@ -86,4 +86,33 @@ export async function pruneStages(root: string, keep: Readonly<Record<string, st
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * One build at a time per cache: a second build would prune the first one's entries from under
+ * it. The lock file holds the owner's pid; a lock whose process is gone is taken over.
+ */
+export async function lockCache(root: string, isAlive = pidAlive): Promise<() => Promise<void>> {
+  await mkdir(root, { recursive: true });
+  const file = join(root, "build.lock");
+  for (;;) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: "wx" });
+      return () => rm(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const owner = Number((await readFile(file, "utf8").catch(() => "")).trim());
+      if (owner && isAlive(owner)) throw new Error(`another k3os image build (pid ${owner}) is using ${root}; wait for it or remove ${file}`);
+      await rm(file, { force: true });
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { DryRunner, ProcessRunner } from "../src/exec/runner.ts";
 import { createLogger } from "../src/system/log.ts";
-import { cacheRoot } from "./cache.ts";
+import { cacheRoot, lockCache } from "./cache.ts";
 import type { BuildContext } from "./context.ts";
 import { ensureHostPackages } from "./host/prerequisites.ts";
 import { resolveEpoch, resolveVersion } from "./host/epoch.ts";
@@ -37,7 +37,12 @@ async function main(args: string[]): Promise<number> {
   };
   if (!ctx.agent) log.warn("building without the agent: no /usr/sbin/k3os, no config phases (--without-agent)");
   const t = Date.now();
-  await buildAll(ctx);
+  const unlock = runner.dryRun ? async () => {} : await lockCache(ctx.cache);
+  try {
+    await buildAll(ctx);
+  } finally {
+    await unlock();
+  }
   log.info(`done in ${((Date.now() - t) / 1000).toFixed(1)} s: ${ctx.out}`);
   return 0;
 }

@@ -39,6 +39,10 @@ async function run(args: string[]): Promise<number> {
     });
     process.stderr.write(`k3os-vm: ${accel}, ${req.memoryMb} MB, ssh -p ${sshPort} rancher@127.0.0.1 (Ctrl-A X quits)\n`);
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit" });
+    // A runner stopped by a signal stops its VM too, and still removes its temp files.
+    const stop = () => child.kill("SIGTERM");
+    process.once("SIGTERM", stop);
+    process.once("SIGHUP", stop);
     return await new Promise<number>((res) => child.on("close", (code) => res(code ?? 1)));
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // apiserver is killed, and a clean stop.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -42,10 +42,20 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${output.slice(-3000)}`);
 }
 
+const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  value: "${value}"\n`;
+const configMapValue = async (name: string) => (await k3s(["kubectl", "-n", "default", "get", "configmap", name, "-o", "jsonpath={.data.value}"], true)).stdout.trim();
+
 const readyz = async () => (await k3s(["kubectl", "get", "--raw", "/readyz"], true)).stdout.trim() === "ok";
 
 before(async () => {
   kubeDir = (await ensureKubeComponents()).dir;
+  // User manifests present before the first start: one good, one the apiserver refuses, one skipped.
+  const manifests = join(root, "var/lib/rancher/k3s/server/manifests");
+  mkdirSync(manifests, { recursive: true });
+  writeFileSync(join(manifests, "a-good.yaml"), configMap("cm-good", "v1"));
+  writeFileSync(join(manifests, "b-broken.yaml"), "apiVersion: v1\nkind: NoSuchKind\nmetadata:\n  name: x\n");
+  writeFileSync(join(manifests, "c-skipped.yaml"), configMap("cm-skipped", "v1"));
+  writeFileSync(join(manifests, "c-skipped.yaml.skip"), "");
   lab = await NetLab.create("10.214.0");
   host = await lab.addHost("srv", 11);
   const [cmd, ...args] = k3sArgv(["server", "--disable-agent", "--node-ip", host.address, "--token", "nstoken", "--write-kubeconfig-mode", "644"]);
@@ -77,6 +87,32 @@ describe("k3s server --disable-agent in a network namespace", { timeout: 300_000
     process.stderr.write(`apiserver ready through the k3s port after ${ms} ms\n`);
     assert.match((await k3s(["kubectl", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout, /^system:admin$/);
     await waitFor("the default ServiceAccount (controller-manager at work)", async () => (await k3s(["kubectl", "-n", "default", "get", "serviceaccount", "default"], true)).exitCode === 0, 60_000);
+  });
+
+  it("applies server/manifests: bundled CoreDNS and local-storage, user files, a broken file reported, .skip honoured", async () => {
+    const ms = await waitFor("cm-good from a-good.yaml", async () => (await configMapValue("cm-good")) === "v1", 60_000);
+    process.stderr.write(`user manifest applied ${ms} ms after the API was ready\n`);
+    assert.equal((await k3s(["kubectl", "-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"])).stdout.trim(), "10.43.0.10");
+    assert.equal((await k3s(["kubectl", "-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.spec.template.spec.containers[0].imagePullPolicy}"])).stdout.trim(), "IfNotPresent");
+    assert.equal((await k3s(["kubectl", "get", "storageclass", "local-path", "-o", "jsonpath={.provisioner}"])).stdout.trim(), "rancher.io/local-path");
+    assert.match(output, /manifests: b-broken\.yaml: .*NoSuchKind/);
+    assert.equal(await configMapValue("cm-skipped"), "", "a file with a .skip beside it is not applied");
+    const fields = (await k3s(["kubectl", "-n", "default", "get", "configmap", "cm-good", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].operation}"])).stdout;
+    assert.match(fields, /Apply/, "server-side apply");
+  });
+
+  it("applies a changed and a new manifest file while running", async () => {
+    const manifests = join(root, "var/lib/rancher/k3s/server/manifests");
+    writeFileSync(join(manifests, "a-good.yaml"), configMap("cm-good", "v2"));
+    writeFileSync(join(manifests, "d-new.json"), JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm-new", namespace: "default" }, data: { value: "json" } }));
+    const seen = output.length;
+    const logged = (file: string) => output.slice(seen).includes(`manifests: applied ${file}`);
+    // The directory watch applies them (the unit test pins that without a resync); the 15 s resync
+    // would too, so the bound is the resync's.
+    const ms = await waitFor("the changed and the new file applied", async () => logged("a-good.yaml") && logged("d-new.json"), 20_000);
+    process.stderr.write(`changed manifests applied ${ms} ms after writing\n`);
+    assert.equal(await configMapValue("cm-good"), "v2");
+    assert.equal(await configMapValue("cm-new"), "json");
   });
 
   it("writes the token as K10<hash of server-ca.crt>::server:<token>", async () => {

@@ -62,7 +62,7 @@ before(async () => {
   const images = await ensureNodeImages({ kube });
   const imagesDir = join(root, "var/lib/rancher/k3s/agent/images");
   mkdirSync(imagesDir, { recursive: true });
-  for (const name of ["pause", "busybox"]) copyFileSync(images.images[name]!.archive, join(imagesDir, `${name}.tar`));
+  for (const name of ["pause", "busybox", "coredns", "local-path-provisioner"]) copyFileSync(images.images[name]!.archive, join(imagesDir, `${name}.tar`));
   for (const d of cgroupDirs()) mkdirSync(d, { recursive: true });
   lab = await NetLab.create("10.216.0");
   host = await lab.addHost("srv", 11);
@@ -105,7 +105,7 @@ describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "sleeper", namespace: "default" },
-      spec: { containers: [{ name: "c", image: "localhost/k3os/busybox:1.35", imagePullPolicy: "Never", command: ["sleep", "3600"] }] },
+      spec: { containers: [{ name: "c", image: "localhost/k3os/busybox:1.35", imagePullPolicy: "Never", command: ["/bin/busybox", "sleep", "3600"] }] },
     };
     const applied = await kubectl(["apply", "-f", "-"], { input: JSON.stringify(pod) });
     assert.equal(applied.exitCode, 0, applied.stderr);
@@ -117,6 +117,59 @@ describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
 
   it("labels itself a control-plane node", async () => {
     await waitFor("node-role labels", async () => (await kubectl(["get", "node", "srv", "-o", "jsonpath={.metadata.labels}"])).stdout.includes("node-role.kubernetes.io/control-plane"), 60_000);
+  });
+
+  it("deploys CoreDNS from server/manifests: a pod resolves kubernetes.default and reaches a Service by name", async () => {
+    const ms = await waitFor("CoreDNS available", async () => (await kubectl(["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.status.readyReplicas}"])).stdout.trim() === "1", 180_000);
+    process.stderr.write(`CoreDNS ready ${ms} ms after the pod test\n`);
+    assert.equal((await kubectl(["-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"])).stdout.trim(), "10.43.0.10");
+    const web = [
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "default", labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "localhost/k3os/busybox:1.35", imagePullPolicy: "Never", command: ["sh", "-c", "mkdir -p /tmp/w && echo hello-from-web > /tmp/w/index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp/w"] }] } },
+      { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
+    ];
+    const applied = await kubectl(["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: web }) });
+    assert.equal(applied.exitCode, 0, applied.stderr);
+    await waitFor("web Running", async () => (await kubectl(["get", "pod", "web", "-o", "jsonpath={.status.phase}"])).stdout.trim() === "Running", 120_000);
+    // The pod's resolver points at CoreDNS with the cluster search list, so `kubernetes.default`
+    // is kubernetes.default.svc.cluster.local to it. The image's static busybox cannot resolve
+    // through libc (its getaddrinfo segfaults, exit 139) and its nslookup does not walk the search
+    // list, so the names are asked for in full and the Service is then reached at the answer.
+    const resolv = (await kubectl(["exec", "sleeper", "--", "cat", "/etc/resolv.conf"])).stdout;
+    assert.match(resolv, /^nameserver 10\.43\.0\.10$/m, resolv);
+    assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m, resolv);
+    const nslookup = async (name: string) => {
+      const r = await kubectl(["exec", "sleeper", "--", "/bin/busybox", "nslookup", "-type=a", name]);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Server:\s+10\.43\.0\.10\b/, r.stdout);
+      return [...r.stdout.matchAll(/^Address:\s+([\d.]+)$/gm)].map((m) => m[1]);
+    };
+    assert.deepEqual(await nslookup("kubernetes.default.svc.cluster.local"), ["10.43.0.1"]);
+    const webIp = (await kubectl(["get", "service", "web", "-o", "jsonpath={.spec.clusterIP}"])).stdout.trim();
+    assert.deepEqual(await nslookup("web.default.svc.cluster.local"), [webIp]);
+    // busybox wget segfaults too; nc speaks the HTTP request.
+    const get = ["exec", "sleeper", "--", "/bin/busybox", "sh", "-c", `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${webIp} 80`];
+    await waitFor("the web Service, at the address CoreDNS gave, from the sleeper pod", async () => (await kubectl(get)).stdout.includes("hello-from-web"), 60_000);
+  });
+
+  it("binds a PVC of the default StorageClass local-path and a pod writes to it", async () => {
+    assert.equal((await kubectl(["get", "storageclass", "local-path", "-o", "jsonpath={.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class}"])).stdout.trim(), "true");
+    const objs = [
+      { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "default" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "16Mi" } } } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "writer", namespace: "default" }, spec: { containers: [{ name: "c", image: "localhost/k3os/busybox:1.35", imagePullPolicy: "Never", command: ["sh", "-c", "echo written-to-pvc > /data/out && exec /bin/busybox sleep 3600"], volumeMounts: [{ name: "d", mountPath: "/data" }] }], volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }] } },
+    ];
+    const applied = await kubectl(["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objs }) });
+    assert.equal(applied.exitCode, 0, applied.stderr);
+    const ms = await waitFor("PVC Bound and writer Running", async () => {
+      const phase = (await kubectl(["get", "pvc", "data", "-o", "jsonpath={.status.phase}"])).stdout.trim();
+      const pod = (await kubectl(["get", "pod", "writer", "-o", "jsonpath={.status.phase}"])).stdout.trim();
+      return phase === "Bound" && pod === "Running";
+    }, 180_000);
+    process.stderr.write(`PVC bound and its pod Running ${ms} ms after apply\n`);
+    assert.equal((await kubectl(["get", "pvc", "data", "-o", "jsonpath={.spec.storageClassName}"])).stdout.trim(), "local-path");
+    const storage = join(root, "var/lib/rancher/k3s/storage");
+    const volumes = readdirSync(storage);
+    assert.equal(volumes.length, 1, `one volume directory in ${storage}`);
+    assert.equal(readFileSync(join(storage, volumes[0]!, "out"), "utf8"), "written-to-pvc\n");
   });
 
   it("reports the idle memory of the whole node (PSS summed over its processes)", async () => {
@@ -152,5 +205,8 @@ describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
     assert.equal(exited.code, 0, output.slice(-3000));
     const left = (await runner.run(["pgrep", "-f", root], { allowFailure: true })).stdout.trim();
     assert.equal(left, "", "no process of the node left");
+    // The node's mounts lived in its own mount namespace; none may leak into the host's.
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(root));
+    assert.deepEqual(mounts, [], "no mount of the node left in the host's namespace");
   });
 });

@@ -64,3 +64,14 @@ test("pruning keeps this build's entries and other tools' directories, and drops
   assert.deepEqual(removed.sort(), ["base-bbbbbbbbbbbbbbbb", "images-dddddddddddddddd", "node-cccccccccccccccc.tmp"]);
   for (const n of ["base-aaaaaaaaaaaaaaaa", "node-cccccccccccccccc", "kube", "accel.json-x"]) assert.ok(existsSync(join(root, n)), n);
 });
+
+test("a second build on the same cache is refused while the first runs, and a dead owner's lock is taken over", async () => {
+  const { lockCache } = await import("../../../builder/cache.ts");
+  const root = await mkdtemp(join(tmpdir(), "k3os-lock-"));
+  const unlock = await lockCache(root, () => true);
+  await assert.rejects(lockCache(root, () => true), /another k3os image build \(pid \d+\)/);
+  const again = await lockCache(root, () => false);
+  await again();
+  assert.ok(!existsSync(join(root, "build.lock")));
+  await unlock();
+});

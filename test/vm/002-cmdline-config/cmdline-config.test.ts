@@ -22,7 +22,7 @@ after(async () => {
 });
 
 test("rancher logs in on the console with the password given as k3os.password", async () => {
-  const seconds = await vm.login("rancher", PASSWORD, 240_000);
+  const seconds = await vm.login("rancher", PASSWORD, 420_000);
   process.stdout.write(`# boot to login (${vm.accel}, direct kernel): ${seconds.toFixed(1)} s\n`);
   assert.equal((await vm.run("id -un")).out, "rancher");
 });
