@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { goBuildInputs, hashFiles } from "./cache-key.ts";
+import { goBuildInputs, hashFiles, publishCacheDir } from "./cache-key.ts";
 import { buildTarget, downloadModules, type GoBuildContext } from "./go-build.ts";
 import { findGo } from "./go-tool.ts";
 import { ensureDebianPackages } from "./prerequisites.ts";
@@ -65,11 +65,7 @@ export async function ensureKubeComponents(opts: EnsureOptions = {}): Promise<Ku
     for (const target of targets) await buildTarget(ctx, target, partial);
     for (const name of applets) await symlink(multicallName, join(partial, "bin", name));
     await writeManifest(partial, key, versions, (Date.now() - started) / 1000);
-    await rename(partial, dir).catch(async (e: NodeJS.ErrnoException) => {
-      // Another build of the same key finished first: its result is as good as ours.
-      if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;
-      await rm(partial, { recursive: true, force: true });
-    });
+    await publishCacheDir(partial, dir);
   } catch (e) {
     await rm(partial, { recursive: true, force: true });
     throw e;

@@ -1,7 +1,7 @@
 // The cache key of a build: a hash of every input that changes its output, so a warm run is a
 // directory lookup and any change to a pin, go.mod/go.sum, our Go sources or the recipe rebuilds.
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 
 async function listFiles(dir: string, accept: (path: string) => boolean): Promise<string[]> {
@@ -34,4 +34,18 @@ export async function goBuildInputs(kubeDir: string, versionsPath: string): Prom
     return rel.endsWith(".go") || rel.startsWith("stub/") || recipe.has(rel);
   });
   return [versionsPath, ...files];
+}
+
+/**
+ * Moves a finished build from `partial` to its cache dir. When another build of the same key got
+ * there first, its result is as good as ours: ours is discarded.
+ */
+export async function publishCacheDir(partial: string, dir: string): Promise<void> {
+  try {
+    await rename(partial, dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+    await rm(partial, { recursive: true, force: true });
+  }
 }

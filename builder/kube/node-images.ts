@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessRunner } from "../../src/exec/runner.ts";
 import { ensureKubeComponents, type KubeComponents } from "./build.ts";
-import { hashFiles } from "./cache-key.ts";
+import { hashFiles, publishCacheDir } from "./cache-key.ts";
 import { goEnv } from "./go-build.ts";
 import { findGo, runGo } from "./go-tool.ts";
 import { compileStaticC, imageToolPackages, packImage, type ImageSpec } from "./images.ts";
@@ -101,10 +101,7 @@ export async function ensureNodeImages(opts: { kube?: KubeComponents; cacheRoot?
     }
     await rm(work, { recursive: true, force: true });
     await writeFile(join(partial, "images.json"), `${JSON.stringify(images, null, 2)}\n`);
-    await rename(partial, dir).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;
-      await rm(partial, { recursive: true, force: true });
-    });
+    await publishCacheDir(partial, dir);
   } catch (e) {
     await rm(partial, { recursive: true, force: true });
     throw e;
