@@ -6,6 +6,14 @@ import { join } from "node:path";
 import type { Runner } from "../exec/runner.ts";
 import type { Logger } from "../system/log.ts";
 
+/** The images the OS itself ships (read-only /usr): imported before agent/images at every start. */
+export const SYSTEM_IMAGES_DIR = "/usr/lib/k3os/images";
+
+/** Where archives are imported from, in order: the OS's own (K3OS_SYSTEM_IMAGES_DIR overrides), then agent/images. */
+export function imageDirs(agentImages: string, env: Record<string, string | undefined> = process.env): string[] {
+  return [env.K3OS_SYSTEM_IMAGES_DIR || SYSTEM_IMAGES_DIR, agentImages];
+}
+
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.zst|tzst)$/;
 
 /** Archive files in the images dir, in name order (k3s reads them the same way). */
@@ -17,8 +25,8 @@ export function listImageArchives(dir: string): string[] {
     .map((n) => join(dir, n));
 }
 
-export async function importImages(o: { runner: Runner; ctr: string; socket: string; dir: string; log: Logger }): Promise<number> {
-  const files = listImageArchives(o.dir);
+export async function importImages(o: { runner: Runner; ctr: string; socket: string; dirs: readonly string[]; log: Logger }): Promise<number> {
+  const files = o.dirs.flatMap((d) => listImageArchives(d));
   for (const f of files) {
     const t0 = Date.now();
     await o.runner.run([o.ctr, "--address", o.socket, "--namespace", "k8s.io", "images", "import", f]);

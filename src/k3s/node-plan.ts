@@ -8,7 +8,7 @@ import { kubeletArgs } from "./args/kubelet.ts";
 import type { Runner } from "../exec/runner.ts";
 import type { Logger } from "../system/log.ts";
 import type { KubeBinaries } from "./binaries.ts";
-import { importImages } from "./images.ts";
+import { imageDirs, importImages } from "./images.ts";
 import { writeFileAtomic } from "./fs-util.ts";
 import type { NodeIdentity } from "./node-identity.ts";
 import type { NodePaths } from "./paths.ts";
@@ -121,7 +121,7 @@ export const SERVER_NODE_LABELS = ["node-role.kubernetes.io/control-plane=true",
 
 function importAfterReady(runner: Runner, log: Logger, bins: KubeBinaries, paths: NodePaths): () => Promise<void> {
   return async () => {
-    await importImages({ runner, ctr: bins.applet("ctr"), socket: paths.run.containerdSocket, dir: paths.agent.images, log });
+    await importImages({ runner, ctr: bins.applet("ctr"), socket: paths.run.containerdSocket, dirs: imageDirs(paths.agent.images), log });
   };
 }
 

@@ -15,7 +15,7 @@ import { toolInvocation } from "../../../src/k3s/tools.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { importImages } from "../../../src/k3s/images.ts";
+import { imageDirs, importImages } from "../../../src/k3s/images.ts";
 import { labelServerNode } from "../../../src/k3s/node-labels.ts";
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
@@ -138,15 +138,16 @@ describe("k3s kubectl, crictl and ctr", () => {
 });
 
 describe("agent/images", () => {
-  it("imports every image archive into containerd's k8s.io namespace, in name order", async () => {
+  it("imports the OS's image archives, then agent/images' in name order, into containerd's k8s.io namespace", async () => {
     const root = tempRoot();
     for (const f of ["b-coredns.tar.gz", "a-pause.tar", "notes.txt", "c.tar.zst"]) writeFile(root, `images/${f}`, "x");
+    writeFile(root, "system/z-os.tar", "x");
     const runner = new RecordingRunner();
-    const n = await importImages({ runner, ctr: "/k/bin/ctr", socket: "/run/k3s/containerd/containerd.sock", dir: join(root, "images"), log: memoryLogger() });
-    assert.equal(n, 3);
-    assert.deepEqual(runner.calls.map((c) => c.argv.at(-1)), ["a-pause.tar", "b-coredns.tar.gz", "c.tar.zst"].map((f) => join(root, "images", f)));
+    const n = await importImages({ runner, ctr: "/k/bin/ctr", socket: "/run/k3s/containerd/containerd.sock", dirs: [join(root, "system"), join(root, "images")], log: memoryLogger() });
+    assert.equal(n, 4);
+    assert.deepEqual(runner.calls.map((c) => c.argv.at(-1)), [join(root, "system/z-os.tar"), ...["a-pause.tar", "b-coredns.tar.gz", "c.tar.zst"].map((f) => join(root, "images", f))]);
     assert.deepEqual(runner.calls[0]!.argv.slice(0, 7), ["/k/bin/ctr", "--address", "/run/k3s/containerd/containerd.sock", "--namespace", "k8s.io", "images", "import"]);
-    assert.equal(await importImages({ runner, ctr: "ctr", socket: "s", dir: join(root, "none"), log: memoryLogger() }), 0);
+    assert.equal(await importImages({ runner, ctr: "ctr", socket: "s", dirs: [join(root, "none")], log: memoryLogger() }), 0);
   });
 });
 
@@ -165,5 +166,12 @@ describe("server node labels", () => {
     const ok = await labelServerNode({ runner: new RecordingRunner(() => ({ exitCode: 1 })), kubectl: "k", kubeconfig: "a", nodeName: "n1", log, attempts: 2, intervalMs: 1 });
     assert.equal(ok, false);
     assert.match(log.lines.join("\n"), /could not label node n1/);
+  });
+});
+
+describe("image directories", () => {
+  it("reads the OS's images from /usr/lib/k3os/images unless K3OS_SYSTEM_IMAGES_DIR says otherwise, before agent/images", () => {
+    assert.deepEqual(imageDirs("/var/lib/rancher/k3s/agent/images", {}), ["/usr/lib/k3os/images", "/var/lib/rancher/k3s/agent/images"]);
+    assert.deepEqual(imageDirs("/d/agent/images", { K3OS_SYSTEM_IMAGES_DIR: "/x" }), ["/x", "/d/agent/images"]);
   });
 });
