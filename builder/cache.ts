@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  // A second builder on this machine (another checkout, a test) keeps its stages apart with this.
+  if (env.K3OS_IMAGE_CACHE) return env.K3OS_IMAGE_CACHE;
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
   return join(base, "k3os");
 }

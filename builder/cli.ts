@@ -1,5 +1,5 @@
 // `npm run image` entry: builds every artifact in dist/artifacts/, stage by stage, cached by inputs.
-//   tsx builder/cli.ts [build] [--fast] [--agent FILE | --without-agent] [--skip-prereqs] [--dry-run] [--debug]
+//   tsx builder/cli.ts [build] [--out DIR] [--fast] [--agent FILE | --without-agent] [--skip-prereqs] [--dry-run] [--debug]
 //   tsx builder/cli.ts prereqs      install the host packages only
 import { resolve } from "node:path";
 import { DryRunner, ProcessRunner } from "../src/exec/runner.ts";
@@ -13,6 +13,8 @@ import { buildAll } from "./build.ts";
 async function main(args: string[]): Promise<number> {
   const agentAt = args.indexOf("--agent");
   const agentArg = agentAt >= 0 ? args.splice(agentAt, 2)[1] : undefined;
+  const outAt = args.indexOf("--out");
+  const outArg = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
   const flags = new Set(args.filter((a) => a.startsWith("--")));
   const command = args.find((a) => !a.startsWith("--")) ?? "build";
   const log = createLogger({ prefix: "k3os-image", debug: flags.has("--debug") });
@@ -29,7 +31,7 @@ async function main(args: string[]): Promise<number> {
     log,
     repo,
     cache: cacheRoot(),
-    out: resolve(repo, "dist/artifacts"),
+    out: resolve(outArg ?? process.env.K3OS_ARTIFACTS ?? resolve(repo, "dist/artifacts")),
     epoch: await resolveEpoch(runner, repo),
     version: await resolveVersion(repo),
     fast: flags.has("--fast"),

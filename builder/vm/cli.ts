@@ -15,7 +15,7 @@ import { findFreePort } from "./ports.ts";
 import { OVMF_VARS, renderQemuArgv } from "./qemu-args.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
-const artifacts = join(repo, "dist/artifacts");
+const artifacts = process.env.K3OS_ARTIFACTS || join(repo, "dist/artifacts");
 const probeWith = { kernel: join(artifacts, "k3os-vmlinuz-amd64"), initrd: join(artifacts, "k3os-initrd-amd64") };
 
 async function run(args: string[]): Promise<number> {

@@ -20,7 +20,7 @@ export interface RunRequest {
 export const RUN_USAGE = `usage: k3os-vm run [--iso FILE | --kernel FILE --initrd FILE [--append ARGS]] [--memory MB] [--cpus N]
                   [--disk FILE]... [--efi] [--ssh-port N] [--tcg | --kvm] [--headless] [--open-network]
   Boots a k3os artifact in QEMU with the serial console on this terminal (Ctrl-A X quits).
-  Default: dist/artifacts/k3os-amd64.iso. With --kernel, that ISO stays attached as the live medium.
+  Default: dist/artifacts/k3os-amd64.iso (or $K3OS_ARTIFACTS/). With --kernel, that ISO stays attached as the live medium.
   Networking is QEMU user mode restricted to the host; --open-network lets the guest out.`;
 
 export function parseRunArgs(args: string[], artifacts: string): RunRequest {

@@ -12,7 +12,8 @@ import { findFreePort } from "../../builder/vm/ports.ts";
 import { OVMF_VARS, renderQemuArgv } from "../../builder/vm/qemu-args.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-export const ARTIFACTS = join(REPO, "dist/artifacts");
+/** What the VM tests boot: dist/artifacts, or K3OS_ARTIFACTS (a second build kept apart). */
+export const ARTIFACTS = process.env.K3OS_ARTIFACTS || join(REPO, "dist/artifacts");
 export const ISO = join(ARTIFACTS, "k3os-amd64.iso");
 export const KERNEL = join(ARTIFACTS, "k3os-vmlinuz-amd64");
 export const INITRD = join(ARTIFACTS, "k3os-initrd-amd64");
