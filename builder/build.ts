@@ -7,6 +7,7 @@ import { cachedStage, KeyBuilder, pruneStages } from "./cache.ts";
 import { step, type BuildContext } from "./context.ts";
 import { buildBaseTree } from "./stages/base.ts";
 import { buildNodeTree, type NodeTree } from "./stages/node.ts";
+import { ensureKubeLayer } from "./stages/kube-layer.ts";
 import { makeSquashfs } from "./output/squashfs.ts";
 import { makeInitrd } from "./output/initrd.ts";
 import { makeIso } from "./output/iso.ts";
@@ -26,7 +27,8 @@ export const ARTIFACTS = {
 
 export async function buildAll(ctx: BuildContext): Promise<void> {
   const base = await step(ctx, "base tree", () => buildBaseTree(ctx));
-  const node = await step(ctx, "node tree", () => buildNodeTree(ctx, base));
+  const layer = await step(ctx, "Kubernetes components and node images", () => ensureKubeLayer(ctx));
+  const node = await step(ctx, "node tree", () => buildNodeTree(ctx, base, layer));
   const images = await step(ctx, "squashfs images and initrd", () => buildImages(ctx, node));
   await step(ctx, "ISO and artifacts", () => writeArtifacts(ctx, node, images));
   const key = (dir: string) => basename(dir).replace(/^[a-z]+-/, "");

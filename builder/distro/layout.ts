@@ -18,6 +18,7 @@ export const SERVICES: readonly (readonly [string, Runlevel])[] = [
   ["connman", "default"],
   ["sshd", "default"],
   ["k3os-runtime", "default"],
+  ["k3s-service", "default"],
 ];
 
 /** Debian LSB scripts removed because a native service above replaces them under another name. */

@@ -8,6 +8,7 @@ import { cachedStage, KeyBuilder } from "../cache.ts";
 import { step, type BuildContext } from "../context.ts";
 import { PRUNED_MODULE_DIRS } from "../kernel/modules.ts";
 import { REPLACED_LSB_SCRIPTS, ROOT_MOUNTPOINTS, RUNLEVELS, SERVICES } from "../distro/layout.ts";
+import { installKubeLayer, type KubeLayer } from "./kube-layer.ts";
 
 export interface NodeTree {
   dir: string;
@@ -21,8 +22,9 @@ export interface NodeTree {
   manifest: string;
 }
 
-export async function nodeTreeKey(ctx: BuildContext, baseDir: string): Promise<string> {
+export async function nodeTreeKey(ctx: BuildContext, baseDir: string, layer: KubeLayer): Promise<string> {
   const k = new KeyBuilder().addString("base", baseDir).addString("version", ctx.version).addString("epoch", String(ctx.epoch));
+  k.addString("kube", layer.kube.key).addString("node-images", layer.images.key);
   if (ctx.agent) {
     if (!existsSync(ctx.agent)) throw new Error(`${ctx.agent} is missing: run \`npm run build\` first (the image ships the agent bundle), or pass --without-agent`);
     await k.addFile(ctx.agent, "agent");
@@ -32,15 +34,15 @@ export async function nodeTreeKey(ctx: BuildContext, baseDir: string): Promise<s
   return k.digest();
 }
 
-export async function buildNodeTree(ctx: BuildContext, baseDir: string): Promise<NodeTree> {
-  const key = await nodeTreeKey(ctx, baseDir);
-  const { dir, hit } = await cachedStage(ctx.cache, "node", key, (tmp) => step(ctx, "customize a copy of the base tree", () => makeNodeTree(ctx, baseDir, tmp)));
+export async function buildNodeTree(ctx: BuildContext, baseDir: string, layer: KubeLayer): Promise<NodeTree> {
+  const key = await nodeTreeKey(ctx, baseDir, layer);
+  const { dir, hit } = await cachedStage(ctx.cache, "node", key, (tmp) => step(ctx, "customize a copy of the base tree", () => makeNodeTree(ctx, baseDir, layer, tmp)));
   ctx.log.info(`node tree ${hit ? "cached" : "built"}: ${dir}`);
   const kver = (await readFile(join(dir, "kver"), "utf8")).trim();
   return { dir, key, usr: join(dir, "usr"), kernel: join(dir, "kernel"), vmlinuz: join(dir, "vmlinuz"), kver, manifest: join(dir, "manifest.tsv") };
 }
 
-async function makeNodeTree(ctx: BuildContext, baseDir: string, out: string): Promise<void> {
+async function makeNodeTree(ctx: BuildContext, baseDir: string, layer: KubeLayer, out: string): Promise<void> {
   const run = (argv: string[]) => ctx.runner.run(argv);
   const tree = join(out, "tree");
   await mkdir(out, { recursive: true });
@@ -49,6 +51,7 @@ async function makeNodeTree(ctx: BuildContext, baseDir: string, out: string): Pr
   for (const d of ["proc", "sys", "dev", "run", "tmp"]) await run(["find", join(tree, d), "-mindepth", "1", "-delete"]);
 
   await installAgent(ctx, tree);
+  await installKubeLayer(ctx, tree, layer);
   await run(["cp", "-a", "--no-preserve=ownership", `${join(ctx.repo, "image/rootfs")}/.`, `${tree}/`]);
   await chmod(join(tree, "etc/sudoers.d/k3os"), 0o440);
   await writeOsRelease(ctx, tree);

@@ -1,0 +1,52 @@
+// The Kubernetes part of the node tree: the components built from Go modules (issue 11) under
+// /usr/libexec/k3os/kube, the node's image archives under /usr/lib/k3os/images (imported by k3s at
+// every start; nothing is pulled), and /usr/bin/kubectl|crictl|ctr wrappers.
+import { chmod, cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureKubeComponents, type KubeComponents } from "../kube/build.ts";
+import { ensureNodeImages, type NodeImages } from "../kube/node-images.ts";
+import { DEFAULT_KUBE_DIR, kubeBinaries } from "../../src/k3s/binaries.ts";
+import { SYSTEM_IMAGES_DIR } from "../../src/k3s/images.ts";
+import { nodePaths } from "../../src/k3s/paths.ts";
+import { renderToolWrapper, WRAPPED_TOOLS } from "../../src/k3s/tool-wrappers.ts";
+import type { BuildContext } from "../context.ts";
+
+export interface KubeLayer {
+  kube: KubeComponents;
+  images: NodeImages;
+}
+
+/** Builds (or finds cached) the components and image archives; their keys go into the node key. */
+export async function ensureKubeLayer(ctx: BuildContext): Promise<KubeLayer> {
+  const log = (m: string) => ctx.log.info(`kube: ${m}`);
+  const kube = await ensureKubeComponents({ log });
+  const images = await ensureNodeImages({ kube, log });
+  return { kube, images };
+}
+
+/** Binaries a node never runs from /usr: CoreDNS runs from its image archive. */
+const NOT_ON_NODE = ["coredns"];
+
+export async function installKubeLayer(ctx: BuildContext, tree: string, layer: KubeLayer): Promise<void> {
+  const kubeDir = join(tree, DEFAULT_KUBE_DIR);
+  await mkdir(kubeDir, { recursive: true });
+  // cp -a keeps the applet symlinks pointing at the one multi-call binary
+  await ctx.runner.run(["cp", "-a", "--no-preserve=ownership", layer.kube.binDir, join(kubeDir, "bin")]);
+  await ctx.runner.run(["cp", "-a", "--no-preserve=ownership", layer.kube.cniDir, join(kubeDir, "cni")]);
+  for (const name of NOT_ON_NODE) await rm(join(kubeDir, "bin", name), { force: true });
+
+  const imagesDir = join(tree, SYSTEM_IMAGES_DIR);
+  await mkdir(imagesDir, { recursive: true });
+  for (const [name, image] of Object.entries(layer.images.images)) {
+    await cp(image.archive, join(imagesDir, `${name}.tar`));
+    await chmod(join(imagesDir, `${name}.tar`), 0o644);
+  }
+
+  const bins = kubeBinaries(DEFAULT_KUBE_DIR);
+  const paths = nodePaths({ dataDir: "/var/lib/rancher/k3s", writeKubeconfig: "/etc/rancher/k3s/k3s.yaml" });
+  for (const tool of WRAPPED_TOOLS) {
+    const file = join(tree, "usr/bin", tool);
+    await rm(file, { force: true });
+    await writeFile(file, renderToolWrapper(tool, bins, paths), { mode: 0o755 });
+  }
+}
