@@ -1,7 +1,7 @@
 // The Kubernetes part of the node tree: the components built from Go modules (issue 11) under
 // /usr/libexec/k3os/kube, the node's image archives under /usr/lib/k3os/images (imported by k3s at
 // every start; nothing is pulled), and /usr/bin/kubectl|crictl|ctr wrappers.
-import { chmod, cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureKubeComponents, type KubeComponents } from "../kube/build.ts";
 import { ensureNodeImages, type NodeImages } from "../kube/node-images.ts";
@@ -10,6 +10,10 @@ import { SYSTEM_IMAGES_DIR } from "../../src/k3s/images.ts";
 import { nodePaths } from "../../src/k3s/paths.ts";
 import { renderToolWrapper, WRAPPED_TOOLS } from "../../src/k3s/tool-wrappers.ts";
 import type { BuildContext } from "../context.ts";
+import { mergeDockerArchives } from "./image-bundle.ts";
+
+/** Every image the node runs, one archive (see image-bundle.ts for why one). */
+export const IMAGE_BUNDLE = "k3os-images.tar";
 
 export interface KubeLayer {
   kube: KubeComponents;
@@ -37,10 +41,14 @@ export async function installKubeLayer(ctx: BuildContext, tree: string, layer: K
 
   const imagesDir = join(tree, SYSTEM_IMAGES_DIR);
   await mkdir(imagesDir, { recursive: true });
-  for (const [name, image] of Object.entries(layer.images.images)) {
-    await cp(image.archive, join(imagesDir, `${name}.tar`));
-    await chmod(join(imagesDir, `${name}.tar`), 0o644);
-  }
+  await mergeDockerArchives({
+    runner: ctx.runner,
+    archives: Object.values(layer.images.images).map((i) => i.archive),
+    work: join(tree, "..", "image-bundle"),
+    out: join(imagesDir, IMAGE_BUNDLE),
+    epoch: ctx.epoch,
+  });
+  await chmod(join(imagesDir, IMAGE_BUNDLE), 0o644);
 
   const bins = kubeBinaries(DEFAULT_KUBE_DIR);
   const paths = nodePaths({ dataDir: "/var/lib/rancher/k3s", writeKubeconfig: "/etc/rancher/k3s/k3s.yaml" });
