@@ -13,7 +13,8 @@ export const INITRD_MODULES: readonly string[] = [
  */
 export const INITRD_EXTRA_MODULES: readonly string[] = [
   "xhci_pci", "ehci_pci", "uhci_hcd", "ohci_pci", "usb_storage", "uas",
-  "ext4", "vfat", "nls_cp437", "nls_iso8859_1",
+  // crc32c_generic: ext4 made by a default mkfs.ext4 (metadata checksums) does not mount without it
+  "ext4", "crc32c_generic", "vfat", "nls_cp437", "nls_iso8859_1",
 ];
 
 /** Module subtrees (relative to kernel/) a k3s node never loads: GPUs, media, sound, HPC fabrics. */

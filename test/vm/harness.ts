@@ -1,7 +1,7 @@
 // VM test harness: boots k3os artifacts in QEMU (the runner's own command line), drives the serial
 // console with timeouts, and always kills QEMU: on kill(), on a hard deadline, and on process exit.
 // Console output is kept in dist/vm-logs/<name>.log for the post-mortem of a failed case.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -21,7 +21,8 @@ export const INITRD = join(ARTIFACTS, "k3os-initrd-amd64");
 export interface BootOptions {
   /** names the console log */
   name: string;
-  iso?: string;
+  /** the CD-ROM (default: the built ISO); false boots with none attached, e.g. a disk-mode kernel boot */
+  iso?: string | false;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -36,6 +37,14 @@ const live = new Set<ChildProcess>();
 process.on("exit", () => {
   for (const c of live) c.kill("SIGKILL");
 });
+// A test run stopped by a signal (Ctrl-C, a CI timeout, kill) must not leave QEMU running:
+// "exit" handlers do not run on a fatal signal.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    for (const c of live) c.kill("SIGKILL");
+    process.kill(process.pid, sig);
+  });
+}
 
 // Escape sequences (GRUB's menu, OpenRC's colours) would split the words tests wait for.
 export function stripAnsi(text: string): string {
@@ -92,7 +101,7 @@ export class Vm {
   }
 
   static async boot(o: BootOptions): Promise<Vm> {
-    const iso = o.iso ?? ISO;
+    const iso = o.iso === false ? undefined : (o.iso ?? ISO);
     for (const f of [iso, o.kernel, o.initrd]) {
       if (f && !existsSync(f)) throw new Error(`${f} is missing: build the image first (npm run image)`);
     }
@@ -182,4 +191,48 @@ export class Vm {
     this.log.end();
     await rm(this.tmp, { recursive: true, force: true });
   }
+}
+
+export interface SshResult {
+  out: string;
+  err: string;
+  /** ssh's exit status: the command's, or 255 when ssh itself failed (refused, no route, auth) */
+  code: number;
+}
+
+export interface SshOptions {
+  /** more ssh arguments, e.g. ["-i", KEY, "-o", "BatchMode=yes"] */
+  args?: string[];
+  /** more environment, e.g. SSH_ASKPASS for a password attempt */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a command on the guest over the forwarded SSH port as `user` (the host's OpenSSH client).
+ * Host keys are new on every VM, so they are neither checked nor kept.
+ */
+export function sshRun(port: number, user: string, command: string, o: SshOptions = {}): Promise<SshResult> {
+  const argv = [
+    "-n", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "ConnectTimeout=20", ...(o.args ?? []), `${user}@127.0.0.1`, command,
+  ];
+  return new Promise((resolve) => {
+    execFile("ssh", argv, { timeout: o.timeoutMs ?? 60_000, env: { ...process.env, ...o.env } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
+      resolve({ out: stdout.trim(), err: stderr.trim(), code });
+    });
+  });
+}
+
+/** Repeats an SSH login until it succeeds (sshd starts late in the boot); returns the seconds since QEMU started. */
+export async function waitForSsh(vm: Vm, user: string, o: SshOptions, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last: SshResult | undefined;
+  while (Date.now() < deadline) {
+    last = await sshRun(vm.sshPort, user, "true", o);
+    if (last.code === 0) return (Date.now() - vm.startedAt) / 1000;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  throw new Error(`no SSH login as ${user} within ${timeoutMs / 1000} s: ${last?.err}; console tail:\n${vm.text.split("\n").slice(-15).join("\n")}`);
 }
