@@ -53,54 +53,6 @@ test("OpenRC started connman, dbus and sshd, and no udev daemon runs", async () 
   assert.notEqual((await vm.run("pgrep -x udevd || pgrep -x systemd-udevd")).code, 0);
 });
 
-// Kubernetes under TCG on 2 loaded cores: minutes, not seconds (DESIGN.md's target is 60 s).
-const READY_TIMEOUT_MS = 900_000;
-
-test("k3s-service brings the live node to Ready, labelled k3os.io/mode=live, as a server", async () => {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  // Each kubectl is a start of the whole multi-call binary (seconds under TCG) that would slow
-  // the node it waits for: poll k3s's own log until the kubelet is up, then ask the API.
-  while ((await vm.run("sudo -n grep -q 'kubelet is ready' /var/log/k3s-service.log", 60_000)).code !== 0) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-  const jsonpath = `{.items[0].metadata.name} {.items[0].status.conditions[?(@.type=="Ready")].status}`;
-  let last = "";
-  for (;;) {
-    const r = await vm.run(`sudo -n kubectl get nodes -o jsonpath='${jsonpath}' 2>&1`, 120_000);
-    last = r.out;
-    if (r.code === 0 && / True$/.test(r.out)) break;
-    if (Date.now() > deadline) {
-      const log = await vm.run("sudo -n tail -n 30 /var/log/k3s-service.log", 60_000);
-      assert.fail(`node not Ready after ${READY_TIMEOUT_MS / 1000} s: ${last}\n${log.out}`);
-    }
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-  process.stdout.write(`# boot to node Ready (${vm.accel}, BIOS): ${((Date.now() - vm.startedAt) / 1000).toFixed(1)} s\n`);
-  const labels = await vm.run("sudo -n kubectl get nodes -o jsonpath='{.items[0].metadata.labels}'");
-  const parsed = JSON.parse(labels.out) as Record<string, string>;
-  assert.equal(parsed["k3os.io/mode"], "live");
-  assert.equal(parsed["node-role.kubernetes.io/control-plane"], "true");
-  assert.match(parsed["k3os.io/version"] ?? "", /^v\d/);
-});
-
-test("a pod from an image shipped on the ISO runs to completion (nothing is pulled)", async () => {
-  const run = await vm.run(
-    "sudo -n kubectl run k3os-probe --image=localhost/k3os/busybox:1.35 --image-pull-policy=Never --restart=Never --command -- sh -c 'echo hello-from-k3os-pod' 2>&1",
-    120_000,
-  );
-  assert.equal(run.code, 0, run.out);
-  const deadline = Date.now() + 600_000;
-  let phase = "";
-  while (phase !== "Succeeded") {
-    phase = (await vm.run("sudo -n kubectl get pod k3os-probe -o jsonpath='{.status.phase}'", 120_000)).out;
-    assert.notEqual(phase, "Failed");
-    if (Date.now() > deadline) assert.fail(`pod phase ${phase} after 600 s: ${(await vm.run("sudo -n kubectl describe pod k3os-probe | tail -n 15")).out}`);
-    if (phase !== "Succeeded") await new Promise((r) => setTimeout(r, 5000));
-  }
-  assert.equal((await vm.run("sudo -n kubectl logs k3os-probe", 120_000)).out, "hello-from-k3os-pod");
-});
-
 test("the live ISO also boots under EFI (OVMF) to a login prompt", async () => {
   const efi = await Vm.boot({ name: "001-live-boot-efi", efi: true, memoryMb: 2048 });
   try {
