@@ -17,21 +17,29 @@ export class JoinError extends Error {
   override name = "JoinError";
 }
 
-interface GetOptions {
+export interface CallOptions {
   ca?: string;
+  /** `user:password` for Basic auth. */
   auth?: string;
   headers?: Record<string, string>;
+  /** A JSON body: the request is then a POST. */
+  json?: unknown;
 }
 
-function get(url: string, o: GetOptions): Promise<{ status: number; body: string }> {
+/** One request to a server's k3s port; the body comes back as text whatever the status. */
+export function callServer(url: string, o: CallOptions): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
-        method: "GET",
+        method: o.json === undefined ? "GET" : "POST",
         ca: o.ca,
         rejectUnauthorized: o.ca !== undefined,
-        headers: { ...(o.auth ? { authorization: `Basic ${Buffer.from(o.auth).toString("base64")}` } : {}), ...o.headers },
+        headers: {
+          ...(o.auth ? { authorization: `Basic ${Buffer.from(o.auth).toString("base64")}` } : {}),
+          ...(o.json === undefined ? {} : { "content-type": "application/json" }),
+          ...o.headers,
+        },
         timeout: 10_000,
       },
       (res) => {
@@ -42,7 +50,7 @@ function get(url: string, o: GetOptions): Promise<{ status: number; body: string
     );
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);
-    req.end();
+    req.end(o.json === undefined ? undefined : JSON.stringify(o.json));
   });
 }
 
@@ -51,7 +59,7 @@ export async function fetchTrustedCa(server: string, token: string): Promise<str
   const base = server.replace(/\/+$/, "");
   let first;
   try {
-    first = await get(`${base}/cacerts`, {});
+    first = await callServer(`${base}/cacerts`, {});
   } catch (e) {
     throw new JoinError(`cannot reach ${base}: ${(e as Error).message}`);
   }
@@ -62,7 +70,7 @@ export async function fetchTrustedCa(server: string, token: string): Promise<str
     throw new JoinError(`refusing to join ${base}: ${(e as Error).message}`);
   }
   try {
-    await get(`${base}/cacerts`, { ca: first.body });
+    await callServer(`${base}/cacerts`, { ca: first.body });
   } catch (e) {
     throw new JoinError(`${base} presents a certificate its own CA bundle does not validate: ${(e as Error).message}`);
   }
@@ -101,7 +109,7 @@ export async function joinServer(opts: {
   const auth = `${t.username === "server" ? "server" : "node"}:${t.password}`;
   const headers = { "k3s-Node-Name": identity.nodeName, "k3s-Node-Password": opts.password, "k3s-Node-IP": identity.nodeIps.join(",") };
   const fetch = async (endpoint: string) => {
-    const r = await get(`${base}/v1-k3s/${endpoint}`, { ca, auth, headers });
+    const r = await callServer(`${base}/v1-k3s/${endpoint}`, { ca, auth, headers });
     if (r.status === 401) throw new JoinError(`${base} refused the token (HTTP 401): is it this cluster's token?`);
     if (r.status !== 200) throw new JoinError(`${base}/v1-k3s/${endpoint}: HTTP ${r.status}: ${r.body.trim()}`);
     return r.body;

@@ -16,6 +16,7 @@ import { apiServerPort } from "./pki/server-pki.ts";
 import type { Settings } from "./settings.ts";
 import { fileExists, httpOk, socketAccepts } from "./supervisor/probes.ts";
 import type { ComponentSpec } from "./supervisor/supervisor.ts";
+import type { InitialCluster } from "./server-join.ts";
 
 export interface PlanInput {
   /** Runs ctr to import agent/images (absent: no import, e.g. in unit tests). */
@@ -27,6 +28,9 @@ export interface PlanInput {
   bins: KubeBinaries;
   /** PATH for containerd: the shim and runc must be found there. */
   basePath: string;
+  /** A server joining an etcd cluster: the members to start with, and how its member is known to
+   * be ready (server-join.ts). Absent: a new cluster of this member alone. */
+  etcdJoin?: { initialCluster: InitialCluster; ready: () => Promise<boolean> };
 }
 
 export function serverComponents(p: PlanInput): ComponentSpec[] {
@@ -43,8 +47,8 @@ export function serverComponents(p: PlanInput): ComponentSpec[] {
   } else if (ds.kind === "embedded-etcd") {
     specs.push({
       name: "etcd",
-      argv: [bins.applet("etcd"), ...etcdArgs(input, { state: "new", members: [] })],
-      ready: httpOk("https://127.0.0.1:2379/health", { ca: tls.etcd.serverCa.crt, cert: tls.etcd.client.crt, key: tls.etcd.client.key }),
+      argv: [bins.applet("etcd"), ...etcdArgs(input, p.etcdJoin?.initialCluster ?? { state: "new", members: [] })],
+      ready: p.etcdJoin?.ready ?? httpOk("https://127.0.0.1:2379/health", { ca: tls.etcd.serverCa.crt, cert: tls.etcd.client.crt, key: tls.etcd.client.key }),
     });
     storage = "etcd";
   }

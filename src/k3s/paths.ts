@@ -66,6 +66,8 @@ export function nodePaths(settings: Pick<Settings, "dataDir" | "writeKubeconfig"
       nodeToken: join(server, "node-token"),
       agentToken: join(server, "agent-token"),
       manifests: join(server, "manifests"),
+      /** What each manifest file last applied (outside manifests/, whose changes the deployer watches). */
+      deployedManifests: join(server, "deployed-manifests.json"),
       /** kine's SQLite database, as k3s names it. */
       db: join(server, "db"),
       kineSocket: join(server, "kine.sock"),

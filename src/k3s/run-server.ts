@@ -6,16 +6,21 @@ import type { Logger } from "../system/log.ts";
 import { kubeBinaries, type KubeBinaries } from "./binaries.ts";
 import { applyBootstrapRbac } from "./bootstrap-rbac.ts";
 import type { HostFacts } from "./host-facts.ts";
-import { agentComponents, serverComponents } from "./node-plan.ts";
-import { prepareServer } from "./prepare.ts";
+import { agentComponents, serverComponents, type PlanInput } from "./node-plan.ts";
+import { prepareServer, type PreparedNode } from "./prepare.ts";
+import { chooseDatastore, etcdPeerUrl } from "./args/control-plane.ts";
+import type { EtcdEndpoint } from "./etcd/client.ts";
+import { nodePaths, type NodePaths } from "./paths.ts";
+import { checkClusterSettings, joinEtcdCluster, joinedEtcdReady, takeClusterBootstrap, type JoinedServer } from "./server-join.ts";
 import type { Settings } from "./settings.ts";
 import { Supervisor, type ComponentSpec } from "./supervisor/supervisor.ts";
 import { superviseUntilSignal } from "./supervisor/until-signal.ts";
 import { createFrontServer } from "./front/server.ts";
 import { apiServerPort } from "./pki/server-pki.ts";
 import { labelServerNode } from "./node-labels.ts";
-import { stageBundledManifests } from "./manifests/stage.ts";
+import { BUNDLED_MANIFESTS, stageBundledManifests } from "./manifests/stage.ts";
 import { ManifestDeployer } from "./manifests/deploy.ts";
+import { startNodeHostsLoop } from "./manifests/node-hosts.ts";
 
 export interface RunContext {
   root: string;
@@ -33,11 +38,30 @@ export function missingPrograms(specs: ComponentSpec[], bins: KubeBinaries): str
   return [...wanted].filter((p) => !existsSync(p));
 }
 
+/** The local etcd member's client endpoint, as the server's own etcd client sees it. */
+function localEtcd(paths: NodePaths): EtcdEndpoint {
+  const tls = paths.server.tls.etcd;
+  return { url: "https://127.0.0.1:2379", ca: tls.serverCa.crt, cert: tls.client.crt, key: tls.client.key };
+}
+
+/** A server given --server joins that server's embedded etcd (k3s's HA with embedded etcd). */
+async function joinEtcd(s: Settings, prepared: PreparedNode, joined: JoinedServer & { first: boolean }, log: Logger): Promise<NonNullable<PlanInput["etcdJoin"]>> {
+  if (joined.first) await checkClusterSettings(joined, s);
+  const peerUrl = etcdPeerUrl(prepared.identity);
+  const initialCluster = await joinEtcdCluster(joined, { name: prepared.identity.nodeName, peerUrl, etcdDir: prepared.paths.server.etcdDir });
+  if (initialCluster.members.length > 0) log.info(`etcd: joining ${initialCluster.members.join(",")} as ${prepared.identity.nodeName}=${peerUrl}`);
+  return { initialCluster, ready: joinedEtcdReady(joined, peerUrl, localEtcd(prepared.paths), log) };
+}
+
 export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
   const bins = kubeBinaries(ctx.kubeDir);
+  const ds = chooseDatastore(s);
+  // Before the PKI: a joining server signs with the cluster's CAs, not new ones of its own.
+  const joined = s.server ? await takeClusterBootstrap({ server: s.server, token: s.token!, paths: nodePaths(s, ctx.root), log: ctx.log }) : undefined;
   const prepared = await prepareServer(s, { root: ctx.root, log: ctx.log, now: new Date(), host: ctx.host, bins });
   ctx.log.info(`node ${prepared.identity.nodeName} (${prepared.identity.nodeIps.join(", ")}); token in ${prepared.paths.server.token}`);
-  const plan = { runner: ctx.runner, log: ctx.log, settings: s, paths: prepared.paths, identity: prepared.identity, bins, basePath: ctx.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
+  const etcdJoin = joined && ds.kind === "embedded-etcd" ? await joinEtcd(s, prepared, joined, ctx.log) : undefined;
+  const plan: PlanInput = { runner: ctx.runner, log: ctx.log, settings: s, paths: prepared.paths, identity: prepared.identity, bins, basePath: ctx.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", etcdJoin };
   const specs = [...serverComponents(plan), ...(s.disableAgent ? [] : agentComponents(plan, "kube-apiserver"))];
   const flannel = specs.find((c) => c.name === "flanneld");
   if (flannel) {
@@ -51,9 +75,18 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
     };
   }
   const staged = stageBundledManifests({ dir: prepared.paths.server.manifests, settings: s, root: ctx.root, nodeName: prepared.identity.nodeName, nodeIps: prepared.identity.nodeIps });
-  for (const f of staged.removed) ctx.log.info(`manifests: removed ${f} (--disable)`);
-  const deployer = new ManifestDeployer({ dir: prepared.paths.server.manifests, runner: ctx.runner, kubectl: bins.applet("kubectl"), kubeconfig: prepared.paths.server.cred.adminKubeconfig, log: ctx.log });
+  for (const f of staged.removed) ctx.log.info(`manifests: removed ${f} (--disable; the deployer deletes what it applied)`);
+  const deployer = new ManifestDeployer({
+    dir: prepared.paths.server.manifests,
+    runner: ctx.runner,
+    kubectl: bins.applet("kubectl"),
+    kubeconfig: prepared.paths.server.cred.adminKubeconfig,
+    log: ctx.log,
+    stateFile: prepared.paths.server.deployedManifests,
+    disabled: BUNDLED_MANIFESTS.filter((m) => (s.disable as readonly string[]).includes(m)).map((m) => `${m}.yaml`),
+  });
   const apiserver = specs.find((c) => c.name === "kube-apiserver");
+  let stopNodeHosts = () => {};
   if (apiserver) {
     let deploying = false;
     // Once, in the background: the deployer's own resync covers later apiserver restarts.
@@ -61,6 +94,9 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
       if (deploying) return;
       deploying = true;
       void deployer.start();
+      if (!s.disable.includes("coredns")) {
+        stopNodeHosts = startNodeHostsLoop({ runner: ctx.runner, kubectl: bins.applet("kubectl"), kubeconfig: prepared.paths.server.cred.adminKubeconfig, log: ctx.log });
+      }
     };
   }
   const missing = missingPrograms(specs, bins);
@@ -68,7 +104,7 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
     throw new Error(`the Kubernetes components are not installed (K3OS_KUBE_DIR=${ctx.kubeDir}); missing: ${missing.join(", ")}`);
   }
   const sup = new Supervisor(specs, { logDir: prepared.paths.server.logs, log: ctx.log });
-  const front = createFrontServer({ paths: prepared.paths, config: s, now: () => new Date(), apiServerPort: apiServerPort(s), log: ctx.log });
+  const front = createFrontServer({ paths: prepared.paths, config: s, now: () => new Date(), apiServerPort: apiServerPort(s), log: ctx.log, etcd: ds.kind === "embedded-etcd" ? localEtcd(prepared.paths) : undefined });
   await new Promise<void>((resolve, reject) => {
     front.once("error", reject);
     front.listen(s.httpsListenPort, s.bindAddress ?? "0.0.0.0", () => resolve());
@@ -76,6 +112,7 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
   ctx.log.info(`k3s port listening on ${s.bindAddress ?? "0.0.0.0"}:${s.httpsListenPort}`);
   return superviseUntilSignal(sup, ctx.log, () => {
     deployer.stop();
+    stopNodeHosts();
     front.close();
     front.closeAllConnections();
   });

@@ -83,6 +83,9 @@ export const settingsSchema = z
     if (s.command === "server" && s.server && !s.token && !s.tokenFile) {
       ctx.addIssue({ code: "custom", path: ["token"], message: "joining a server with --server needs --token or --token-file" });
     }
+    if (s.command === "server" && s.server && s.datastoreEndpoint) {
+      ctx.addIssue({ code: "custom", path: ["server"], message: "--server joins a server's embedded etcd; servers sharing a --datastore-endpoint are each started with it and the same --token, without --server" });
+    }
     if (s.clusterInit && s.datastoreEndpoint) {
       ctx.addIssue({ code: "custom", path: ["clusterInit"], message: "--cluster-init and --datastore-endpoint cannot be used together" });
     }

@@ -1,114 +1,40 @@
 // A server and an agent in two network namespaces joined by the lab's bridge: a wrong token and a
 // wrong CA hash are refused with clear errors; with the server's token the agent joins, goes Ready
-// and runs a pod whose logs the server reads through the agent's kubelet.
+// and runs a pod whose logs the server reads through the agent's kubelet; CoreDNS's NodeHosts lists it.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureKubeComponents } from "../../builder/kube/build.ts";
 import { ensureNodeImages } from "../../builder/kube/node-images.ts";
 import { ProcessRunner } from "../../src/exec/runner.ts";
-import { NetLab, type LabHost } from "./lab.ts";
+import { NetLab } from "./lab.ts";
+import { k3sIn, kubectlIn, leftoverProcesses, makeNode, nodeReady, removeNodes, startNode, stopNode, waitFor as waitForNodes, type LabNode } from "./node-runner.ts";
 
-const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
-const k3sScript = `import { k3sMain } from ${JSON.stringify(join(repo, "src/k3s/cli.ts"))}; process.exitCode = await k3sMain(process.argv.slice(1));`;
-let kubeDir = "";
 let lab: NetLab;
-
-interface Node {
-  name: string;
-  host: LabHost;
-  root: string;
-  cgroupRoot: string;
-  proc?: ChildProcess;
-  output: string;
-  exit: { done: boolean; code: number | null };
-}
-const nodes: Node[] = [];
-
-function k3sIn(n: Node, args: string[], input?: string) {
-  const argv = [...n.host.enter, "env", `K3OS_ROOT=${n.root}`, `K3OS_KUBE_DIR=${kubeDir}`, process.execPath, "--import", "tsx", "--input-type=module", "-e", k3sScript, ...args];
-  return runner.run(argv, { cwd: repo, input, allowFailure: true });
-}
-
-function cgroupDirs(cgroupRoot: string): string[] {
-  return readdirSync("/sys/fs/cgroup").map((d) => join("/sys/fs/cgroup", d, cgroupRoot)).filter((d) => existsSync(join(d, "..", "cgroup.procs")));
-}
-
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  try {
-    rmdirSync(dir);
-  } catch {
-    // busy: left for the leak report
-  }
-}
-
-/** Starts `k3s ARGS` as a node in its own mount + PID namespace inside the host's netns. */
-function startNode(n: Node, args: string[]): void {
-  for (const d of cgroupDirs(n.cgroupRoot)) mkdirSync(d, { recursive: true });
-  const setup = [
-    "set -eu",
-    `cg=${n.root}/cgroup-aside; mkdir -p "$cg"; mount --rbind /sys/fs/cgroup "$cg"; mount -t sysfs sysfs /sys; mount --rbind "$cg" /sys/fs/cgroup`,
-    "for d in /run /var/log /var/lib; do mount -t tmpfs tmpfs $d; done",
-    `mkdir -p ${n.root}/proc ${n.root}/sys && mount --rbind /proc ${n.root}/proc && mount --rbind /sys ${n.root}/sys`,
-    `exec env K3OS_ROOT=${n.root} K3OS_KUBE_DIR=${kubeDir} "$@"`,
-  ].join("\n");
-  const k3s = [process.execPath, "--import", "tsx", "--input-type=module", "-e", k3sScript, ...args, "--node-name", n.name, "--node-ip", n.host.address, `--kubelet-arg=cgroup-root=${n.cgroupRoot}`];
-  const argv = [...n.host.enter, "unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "sh", "-c", setup, "k3s", ...k3s];
-  n.proc = spawn(argv[0]!, argv.slice(1), { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
-  n.proc.stdout!.on("data", (d: Buffer) => (n.output += d));
-  n.proc.stderr!.on("data", (d: Buffer) => (n.output += d));
-  n.proc.on("exit", (code) => Object.assign(n.exit, { done: true, code }));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    const dead = nodes.find((n) => n.proc && n.exit.done);
-    if (dead) throw new Error(`${dead.name} exited (${dead.exit.code}) while waiting for ${what}:\n${dead.output.slice(-4000)}`);
-    if (await check().catch(() => false)) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${nodes.map((n) => `--- ${n.name}\n${n.output.slice(-2500)}`).join("\n")}`);
-}
-
-const nodeReady = (server: Node, name: string) => async () =>
-  (await k3sIn(server, ["kubectl", "get", "node", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])).stdout.trim() === "True";
+const nodes: LabNode[] = [];
+const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs: number) => waitForNodes(what, nodes, check, timeoutMs);
 
 before(async () => {
   const kube = await ensureKubeComponents();
-  kubeDir = kube.dir;
   const images = await ensureNodeImages({ kube });
   lab = await NetLab.create("10.217.0");
   for (const [name, index] of [["srv", 11], ["agt", 12]] as const) {
-    const root = mkdtempSync(join(tmpdir(), `k3s-join-${name}-`));
-    const imagesDir = join(root, "var/lib/rancher/k3s/agent/images");
-    mkdirSync(imagesDir, { recursive: true });
-    for (const img of ["pause", "busybox"]) copyFileSync(images.images[img]!.archive, join(imagesDir, `${img}.tar`));
-    nodes.push({ name, host: await lab.addHost(name, index), root, cgroupRoot: `/k3os-test-${root.slice(-6).toLowerCase()}`, output: "", exit: { done: false, code: null } });
+    nodes.push(makeNode(await lab.addHost(name, index), { name, kubeDir: kube.dir, prefix: "k3s-join", images: ["pause", "busybox", "coredns"].map((n) => images.images[n]!.archive) }));
   }
 });
 
 after(async () => {
-  for (const n of nodes) if (n.proc && !n.exit.done) n.proc.kill("SIGKILL");
-  await new Promise((r) => setTimeout(r, 1000));
+  await removeNodes(nodes);
   await lab?.destroy();
-  for (const n of nodes) {
-    for (const d of cgroupDirs(n.cgroupRoot)) removeCgroupTree(d);
-    rmSync(n.root, { recursive: true, force: true });
-  }
 });
 
 describe("k3s agent joining a server across namespaces", { timeout: 900_000 }, () => {
   it("starts the server", async () => {
     const [srv] = nodes;
-    // CoreDNS and local-path are tested in k3s-node.test.ts; here they would only cost time.
-    startNode(srv!, ["server", "--token", "jointoken", "--disable", "coredns", "--disable", "local-storage"]);
+    // local-path is tested in k3s-node.test.ts; CoreDNS stays for its NodeHosts, which must list the agent.
+    startNode(srv!, ["server", "--token", "jointoken", "--disable", "local-storage"]);
     const ms = await waitFor("server node Ready", nodeReady(srv!, "srv"), 300_000);
     process.stderr.write(`server Ready after ${ms} ms\n`);
   });
@@ -132,6 +58,14 @@ describe("k3s agent joining a server across namespaces", { timeout: 900_000 }, (
     startNode(agt!, ["agent", "--server", `https://${srv!.host.address}:6443`, "--token", token]);
     await waitFor("agent node Ready", nodeReady(srv!, "agt"), 300_000);
     process.stderr.write(`agent Ready ${Date.now() - t0} ms after it started\n`);
+  });
+
+  it("lists the agent in CoreDNS's NodeHosts, as k3s's node controller does", async () => {
+    const [srv, agt] = nodes;
+    const nodeHosts = async () => (await kubectlIn(srv!, ["-n", "kube-system", "get", "configmap", "coredns", "-o", "jsonpath={.data.NodeHosts}"])).stdout;
+    const ms = await waitFor("agt in NodeHosts", async () => (await nodeHosts()).includes(`${agt!.host.address} agt`), 60_000);
+    process.stderr.write(`NodeHosts listed the agent ${ms} ms after it was Ready\n`);
+    assert.equal(await nodeHosts(), `${agt!.host.address} agt\n${srv!.host.address} srv\n`);
   });
 
   it("runs a pod on the agent and reads its logs from the server", async () => {
@@ -189,12 +123,9 @@ describe("k3s agent joining a server across namespaces", { timeout: 900_000 }, (
 
   it("stops both nodes cleanly", async () => {
     for (const n of [...nodes].reverse()) {
-      const child = (await runner.run(["pgrep", "-P", String(n.proc!.pid)], { allowFailure: true })).stdout.trim().split("\n")[0];
-      process.kill(Number(child), "SIGTERM");
-      const t0 = Date.now();
-      while (!n.exit.done && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+      await stopNode(n);
       assert.equal(n.exit.code, 0, n.output.slice(-2000));
-      assert.equal((await runner.run(["pgrep", "-f", n.root], { allowFailure: true })).stdout.trim(), "", `nothing of ${n.name} left`);
+      assert.equal(await leftoverProcesses(n), "", `nothing of ${n.name} left`);
     }
   });
 });

@@ -3,101 +3,41 @@
 // ../shared/notes/namespaces-node.md): the node goes Ready, a pod from an image imported from
 // agent/images runs, and a SIGTERM stops it all.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureKubeComponents } from "../../builder/kube/build.ts";
 import { ensureNodeImages } from "../../builder/kube/node-images.ts";
-import { ProcessRunner } from "../../src/exec/runner.ts";
-import { NetLab, type LabHost } from "./lab.ts";
+import { NetLab } from "./lab.ts";
+import { k3sIn, leftoverProcesses, makeNode, nodePss, nodeReady, removeNodes, startNode, stopLines, stopNode, waitFor as waitForNodes, type LabNode } from "./node-runner.ts";
 
-const repo = resolve(import.meta.dirname, "../..");
-const runner = new ProcessRunner();
-const root = mkdtempSync(join(tmpdir(), "k3s-node-"));
-const cgroupRoot = `/k3os-test-${root.slice(-6).toLowerCase()}`;
 let lab: NetLab;
-let host: LabHost;
-let kubeDir = "";
-let server: ChildProcess;
-let output = "";
-const exited = { code: null as number | null, done: false };
-const k3sScript = `import { k3sMain } from ${JSON.stringify(join(repo, "src/k3s/cli.ts"))}; process.exitCode = await k3sMain(process.argv.slice(1));`;
+let node: LabNode;
+let root = "";
 
-function kubectl(args: string[], opts: { input?: string; allowFailure?: boolean } = {}) {
-  const argv = [...host.enter, "env", `K3OS_ROOT=${root}`, `K3OS_KUBE_DIR=${kubeDir}`, process.execPath, "--import", "tsx", "--input-type=module", "-e", k3sScript, "kubectl", ...args];
-  return runner.run(argv, { cwd: repo, input: opts.input, allowFailure: opts.allowFailure ?? true });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    if (exited.done) throw new Error(`k3s exited (${exited.code}) while waiting for ${what}:\n${output.slice(-4000)}`);
-    if (await check().catch(() => false)) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${output.slice(-4000)}`);
-}
-
-/** Cgroup v1 hierarchies (and the unified one) where the kubelet's cgroupRoot must exist. */
-function cgroupDirs(): string[] {
-  const base = "/sys/fs/cgroup";
-  return readdirSync(base).map((d) => join(base, d, cgroupRoot)).filter((d) => existsSync(join(d, "..", "cgroup.procs")));
-}
-
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  try {
-    rmdirSync(dir);
-  } catch {
-    // still busy: reported by the leak check
-  }
-}
+const kubectl = (args: string[], opts: { input?: string } = {}) => k3sIn(node, ["kubectl", ...args], opts.input);
+const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs: number) => waitForNodes(what, [node], check, timeoutMs);
 
 before(async () => {
   const kube = await ensureKubeComponents();
-  kubeDir = kube.dir;
   const images = await ensureNodeImages({ kube });
-  const imagesDir = join(root, "var/lib/rancher/k3s/agent/images");
-  mkdirSync(imagesDir, { recursive: true });
-  for (const name of ["pause", "busybox", "coredns", "local-path-provisioner"]) copyFileSync(images.images[name]!.archive, join(imagesDir, `${name}.tar`));
-  for (const d of cgroupDirs()) mkdirSync(d, { recursive: true });
   lab = await NetLab.create("10.216.0");
-  host = await lab.addHost("srv", 11);
-  // Inside: keep the cgroup mounts across a fresh sysfs (this netns's interfaces), private /run,
-  // /var/log and /var/lib (the kubelet, libcni and the CRI write there), and /proc and /sys seen
-  // under the node's root prefix.
-  const setup = [
-    "set -eu",
-    `cg=${root}/cgroup-aside; mkdir -p "$cg"; mount --rbind /sys/fs/cgroup "$cg"; mount -t sysfs sysfs /sys; mount --rbind "$cg" /sys/fs/cgroup`,
-    "for d in /run /var/log /var/lib; do mount -t tmpfs tmpfs $d; done",
-    `mkdir -p ${root}/proc ${root}/sys && mount --rbind /proc ${root}/proc && mount --rbind /sys ${root}/sys`,
-    `exec env K3OS_ROOT=${root} K3OS_KUBE_DIR=${kubeDir} "$@"`,
-  ].join("\n");
-  const k3s = [process.execPath, "--import", "tsx", "--input-type=module", "-e", k3sScript, "server", "--node-name", "srv", "--node-ip", host.address, "--token", "nodetoken", `--kubelet-arg=cgroup-root=${cgroupRoot}`];
-  const argv = [...host.enter, "unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "sh", "-c", setup, "k3s", ...k3s];
-  server = spawn(argv[0]!, argv.slice(1), { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d: Buffer) => (output += d));
-  server.stderr!.on("data", (d: Buffer) => (output += d));
-  server.on("exit", (code) => Object.assign(exited, { code, done: true }));
+  const host = await lab.addHost("srv", 11);
+  node = makeNode(host, { name: "srv", kubeDir: kube.dir, prefix: "k3s-node", images: ["pause", "busybox", "coredns", "local-path-provisioner"].map((n) => images.images[n]!.archive) });
+  root = node.root;
+  startNode(node, ["server", "--token", "nodetoken"]);
 });
 
 after(async () => {
-  if (!exited.done) server.kill("SIGKILL");
-  await new Promise((r) => setTimeout(r, 500));
+  if (node) await removeNodes([node]);
   await lab?.destroy();
-  for (const d of cgroupDirs()) removeCgroupTree(d);
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
   it("goes Ready", async () => {
-    const ready = async () => (await kubectl(["get", "node", "srv", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])).stdout.trim() === "True";
-    const ms = await waitFor("node srv Ready", ready, 300_000);
+    const ms = await waitFor("node srv Ready", nodeReady(node, "srv"), 300_000);
     process.stderr.write(`node Ready ${ms} ms after the test started k3s\n`);
-    assert.match(output, /imported .*pause\.tar/);
+    assert.match(node.output, /imported .*pause\.tar/);
   });
 
   it("runs a pod from an image imported from agent/images", async () => {
@@ -174,37 +114,18 @@ describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
 
   it("reports the idle memory of the whole node (PSS summed over its processes)", async () => {
     await new Promise((r) => setTimeout(r, 15_000));
-    const k3sPid = (await runner.run(["pgrep", "-P", String(server.pid)], { allowFailure: true })).stdout.trim().split("\n")[0]!;
-    const ns = readlinkSync(`/proc/${k3sPid}/ns/pid`);
-    const byName = new Map<string, number>();
-    let total = 0;
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      try {
-        if (readlinkSync(`/proc/${pid}/ns/pid`) !== ns) continue;
-        const pss = Number(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0);
-        const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-        byName.set(name, (byName.get(name) ?? 0) + pss);
-        total += pss;
-      } catch {
-        // exited meanwhile
-      }
-    }
-    const parts = [...byName].sort((a, b) => b[1] - a[1]).map(([n, kb]) => `${n} ${Math.round(kb / 1024)}`);
-    process.stderr.write(`idle PSS of the node: ${Math.round(total / 1024)} MB (${parts.join(", ")})\n`);
-    assert.ok(total > 0);
+    const pss = nodePss(node);
+    const parts = Object.entries(pss.byProcessMB).map(([n, mb]) => `${n} ${Math.round(mb)}`);
+    process.stderr.write(`idle PSS of the node: ${Math.round(pss.totalMB)} MB (${parts.join(", ")})\n`);
+    assert.ok(pss.totalMB > 0);
   });
 
   it("stops on SIGTERM with exit code 0", async () => {
-    const child = (await runner.run(["pgrep", "-P", String(server.pid)], { allowFailure: true })).stdout.trim().split("\n")[0];
-    assert.ok(child, "the k3s process under unshare");
-    const t0 = Date.now();
-    process.kill(Number(child), "SIGTERM");
-    await waitFor("exit", async () => exited.done, 60_000).catch(() => {});
-    process.stderr.write(`stopped in ${Date.now() - t0} ms\n${output.split("\n").filter((l) => /stopped /.test(l)).join("\n")}\n`);
-    assert.ok(exited.done);
-    assert.equal(exited.code, 0, output.slice(-3000));
-    const left = (await runner.run(["pgrep", "-f", root], { allowFailure: true })).stdout.trim();
-    assert.equal(left, "", "no process of the node left");
+    const ms = await stopNode(node);
+    process.stderr.write(`stopped in ${ms} ms\n${stopLines(node)}\n`);
+    assert.ok(node.exit.done, "k3s exited within 60 s");
+    assert.equal(node.exit.code, 0, node.output.slice(-3000));
+    assert.equal(await leftoverProcesses(node), "", "no process of the node left");
     // The node's mounts lived in its own mount namespace; none may leak into the host's.
     const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(root));
     assert.deepEqual(mounts, [], "no mount of the node left in the host's namespace");

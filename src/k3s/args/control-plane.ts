@@ -17,10 +17,11 @@ export type Datastore =
   | { kind: "embedded-etcd" }
   | { kind: "external-etcd"; endpoints: string };
 
-/** k3s: --cluster-init = embedded etcd; an http(s) --datastore-endpoint = external etcd; any other
- * endpoint (mysql, postgres, sqlite, nats) goes through kine; nothing = kine with SQLite. */
-export function chooseDatastore(s: Pick<Settings, "clusterInit" | "datastoreEndpoint">): Datastore {
-  if (s.clusterInit) return { kind: "embedded-etcd" };
+/** k3s: --cluster-init = embedded etcd, and so is a server joining another with --server; an
+ * http(s) --datastore-endpoint = external etcd; any other endpoint (mysql, postgres, sqlite, nats)
+ * goes through kine; nothing = kine with SQLite. */
+export function chooseDatastore(s: Partial<Pick<Settings, "command" | "server">> & Pick<Settings, "clusterInit" | "datastoreEndpoint">): Datastore {
+  if (s.clusterInit || (s.command === "server" && s.server && !s.datastoreEndpoint)) return { kind: "embedded-etcd" };
   const ep = s.datastoreEndpoint;
   if (ep && /^https?:\/\//.test(ep)) return { kind: "external-etcd", endpoints: ep };
   return ep ? { kind: "kine", endpoint: ep } : { kind: "kine" };
@@ -37,6 +38,14 @@ export function kineArgs(paths: NodePaths, endpoint?: string): { argv: string[];
   return { argv, cwd: paths.server.dir };
 }
 
+/** The URL other etcd members reach this one at. */
+export function etcdPeerUrl(identity: Pick<NodeIdentity, "nodeIps">): string {
+  const ip = identity.nodeIps[0]!;
+  return `https://${ip.includes(":") ? `[${ip}]` : ip}:2380`;
+}
+
+/** `members`: `name=peerURL` of the other members (none for --cluster-init). With data in the data
+ * dir etcd ignores the initial-cluster flags and rejoins the cluster it knows. */
 export function etcdArgs(input: ControlPlaneInput, initialCluster: { state: "new" | "existing"; members: string[] }): string[] {
   const { paths, identity } = input;
   const tls = paths.server.tls.etcd;
@@ -48,8 +57,8 @@ export function etcdArgs(input: ControlPlaneInput, initialCluster: { state: "new
     `--listen-client-urls=https://127.0.0.1:2379,https://${ip}:2379`,
     `--advertise-client-urls=https://${ip}:2379`,
     `--listen-peer-urls=https://${ip}:2380`,
-    `--initial-advertise-peer-urls=https://${ip}:2380`,
-    `--initial-cluster=${[`${name}=https://${ip}:2380`, ...initialCluster.members].join(",")}`,
+    `--initial-advertise-peer-urls=${etcdPeerUrl(identity)}`,
+    `--initial-cluster=${[`${name}=${etcdPeerUrl(identity)}`, ...initialCluster.members].join(",")}`,
     `--initial-cluster-state=${initialCluster.state}`,
     "--listen-metrics-urls=http://127.0.0.1:2381",
     "--client-cert-auth=true",
@@ -121,6 +130,11 @@ export function apiServerArgs(input: ControlPlaneInput): string[] {
     "service-account-signing-key-file": tls.serviceCurrentKey,
     "service-cluster-ip-range": s.serviceCidr.join(","),
     "service-node-port-range": s.serviceNodePortRange,
+    // At SIGTERM the apiserver otherwise gives its HTTP server 60 s to close, and the watches of
+    // pods that outlive the stop (CoreDNS, local-path-provisioner) hold it all that time: the
+    // supervisor's 10 s grace ran out at every stop. With this it answers Retry-After while
+    // in-flight requests drain, then closes within 2 s.
+    "shutdown-send-retry-after": "true",
     "tls-cert-file": tls.servingKubeApiserver.crt,
     "tls-private-key-file": tls.servingKubeApiserver.key,
   };

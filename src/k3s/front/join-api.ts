@@ -13,6 +13,8 @@ import { importEcKey } from "../pki/keys.ts";
 import { kubeletClientSpec, kubeletServingSpec } from "../pki/agent-pki.ts";
 import type { Settings } from "../settings.ts";
 import { parsePasswd } from "../token-files.ts";
+import type { EtcdEndpoint } from "../etcd/client.ts";
+import { answerMemberAdd, answerMemberPromote, answerServerBootstrap, type Answer } from "./server-join-api.ts";
 
 const AGENT_CONFIG_KEYS = ["clusterCidr", "serviceCidr", "clusterDns", "clusterDomain", "flannelBackend", "serviceNodePortRange"] as const;
 
@@ -28,6 +30,8 @@ export interface JoinContext {
   paths: NodePaths;
   config: AgentConfig;
   now: () => Date;
+  /** The local embedded etcd member, when this server runs one (servers join it). */
+  etcd?: EtcdEndpoint;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = "text/plain"): void {
@@ -88,23 +92,57 @@ export async function handleJoinApi(ctx: JoinContext, req: IncomingMessage, res:
     return true;
   }
   if (!path.startsWith("/v1-k3s/")) return false;
-  if (req.method !== "GET") {
+  const endpoint = path.slice("/v1-k3s/".length);
+  // Only the etcd membership calls change anything; they alone are POSTs.
+  if (req.method !== (endpoint.startsWith("etcd/") ? "POST" : "GET")) {
     send(res, 405, "method not allowed\n");
     return true;
   }
-  if (!authenticate(req, ctx.paths.server.cred.passwd)) {
+  const user = authenticate(req, ctx.paths.server.cred.passwd);
+  if (!user) {
     send(res, 401, "unauthorized: a join token's credentials are required\n");
     return true;
   }
-  const r = await answerV1(ctx, req, path.slice("/v1-k3s/".length));
+  const serverOnly = endpoint === "server-bootstrap" || endpoint.startsWith("etcd/");
+  if (serverOnly && user !== "server") {
+    send(res, 403, "forbidden: joining as a server needs the server token, not an agent token\n");
+    return true;
+  }
+  const r = serverOnly ? await answerServerOnly(ctx, req, endpoint) : await answerV1(ctx, req, endpoint);
   send(res, r.status, r.body, r.type);
   return true;
 }
 
-interface Answer {
-  status: number;
-  body: string;
-  type?: string;
+function readJsonBody(req: IncomingMessage, limit = 64 * 1024): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    req.on("data", (c: Buffer) => {
+      text += c;
+      if (text.length > limit) req.destroy(new Error("request body too large"));
+    });
+    req.on("end", () => {
+      try {
+        const v: unknown = JSON.parse(text || "{}");
+        resolve(v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {});
+      } catch {
+        resolve({});
+      }
+    });
+    req.on("error", reject);
+  });
+}
+
+async function answerServerOnly(ctx: JoinContext, req: IncomingMessage, endpoint: string): Promise<Answer> {
+  switch (endpoint) {
+    case "server-bootstrap":
+      return answerServerBootstrap(ctx.paths);
+    case "etcd/member-add":
+      return answerMemberAdd(ctx.etcd, await readJsonBody(req));
+    case "etcd/member-promote":
+      return answerMemberPromote(ctx.etcd, await readJsonBody(req));
+    default:
+      return { status: 404, body: `no such endpoint: /v1-k3s/${endpoint}\n` };
+  }
 }
 
 async function answerV1(ctx: JoinContext, req: IncomingMessage, endpoint: string): Promise<Answer> {

@@ -2,7 +2,9 @@
 // the directory is applied with server-side apply at start, when the directory changes (fs.watch)
 // and at a periodic resync; a file is skipped while NAME.skip exists beside it. A file is applied
 // again only when its content changed or its last apply failed; one bad file is reported with its
-// error and the others are still applied.
+// error and the others are still applied. As k3s's controller prunes what an Addon no longer holds,
+// objects a changed file dropped are deleted, and so is everything a --disable'd bundled file
+// applied; a file removed by hand keeps its objects, as in k3s (applied-objects.ts).
 //
 // kubectl (the applet of the multi-call binary) does the apply, through the runner, rather than
 // @kubernetes/client-node: kubectl already parses multi-document YAML, maps kinds to resources
@@ -14,6 +16,7 @@ import { join, relative } from "node:path";
 import type { Runner } from "../../exec/runner.ts";
 import type { Logger } from "../../system/log.ts";
 import { ensureDir } from "../fs-util.ts";
+import { deleteArgs, droppedObjects, loadAppliedState, parseAppliedObjects, saveAppliedState, type AppliedState, type ObjectRef } from "./applied-objects.ts";
 
 const MANIFEST = /\.(ya?ml|json)$/;
 /** k3s's deploy controller resyncs every 15 s. */
@@ -44,6 +47,8 @@ export interface SyncReport {
   applied: string[];
   unchanged: string[];
   failed: { file: string; error: string }[];
+  /** kubectl names of the objects deleted (dropped from a file, or of a disabled file). */
+  deleted: string[];
 }
 
 export interface DeployerOptions {
@@ -53,6 +58,10 @@ export interface DeployerOptions {
   kubeconfig: string;
   log: Logger;
   resyncMs?: number;
+  /** Where what each file applied is kept across restarts (server/deployed-manifests.json). */
+  stateFile: string;
+  /** Names (relative to dir) of disabled files: the objects they applied are deleted. */
+  disabled?: string[];
 }
 
 export class ManifestDeployer {
@@ -67,15 +76,54 @@ export class ManifestDeployer {
 
   constructor(private readonly o: DeployerOptions) {}
 
-  private async applyFile(file: string): Promise<string | undefined> {
-    const argv = [this.o.kubectl, "--kubeconfig", this.o.kubeconfig, "apply", "--server-side", "--force-conflicts", `--field-manager=${FIELD_MANAGER}`, "-f", file];
+  private async applyFile(file: string): Promise<{ objects: ObjectRef[] } | { error: string }> {
+    const argv = [this.o.kubectl, "--kubeconfig", this.o.kubeconfig, "apply", "--server-side", "--force-conflicts", `--field-manager=${FIELD_MANAGER}`, "-o", "json", "-f", file];
     const r = await this.o.runner.run(argv, { allowFailure: true, timeoutMs: 120_000 });
-    if (r.exitCode === 0) return undefined;
-    return (r.stderr.trim() || r.stdout.trim() || `kubectl exit ${r.exitCode ?? r.signal}`).split("\n").slice(-6).join("\n");
+    if (r.exitCode === 0) {
+      try {
+        return { objects: parseAppliedObjects(r.stdout) };
+      } catch (e) {
+        return { error: `unreadable kubectl output: ${(e as Error).message}` };
+      }
+    }
+    return { error: (r.stderr.trim() || r.stdout.trim() || `kubectl exit ${r.exitCode ?? r.signal}`).split("\n").slice(-6).join("\n") };
+  }
+
+  /** Deletes the objects; returns the ones kubectl could not delete (kept for the next pass). */
+  private async deleteObjects(refs: ObjectRef[], why: string, report: SyncReport): Promise<ObjectRef[]> {
+    const left: ObjectRef[] = [];
+    for (const ref of refs) {
+      const r = await this.o.runner.run([this.o.kubectl, "--kubeconfig", this.o.kubeconfig, ...deleteArgs(ref)], { allowFailure: true, timeoutMs: 60_000 });
+      const name = deleteArgs(ref).slice(3).join(" ");
+      if (r.exitCode === 0) {
+        report.deleted.push(name);
+        this.o.log.info(`manifests: deleted ${name} (${why})`);
+      } else {
+        left.push(ref);
+        this.o.log.error(`manifests: deleting ${name} (${why}): ${r.stderr.trim().split("\n").at(-1)}`);
+      }
+    }
+    return left;
+  }
+
+  /** The objects of disabled files go, as k3s's controller deletes a disabled Addon's objects. */
+  private async deleteDisabled(state: AppliedState, report: SyncReport): Promise<boolean> {
+    let changed = false;
+    for (const name of this.o.disabled ?? []) {
+      const refs = state[name];
+      if (!refs) continue;
+      const left = await this.deleteObjects(refs, `${name} is disabled`, report);
+      if (left.length > 0) state[name] = left;
+      else delete state[name];
+      changed = true;
+    }
+    return changed;
   }
 
   private async syncNow(): Promise<SyncReport> {
-    const report: SyncReport = { applied: [], unchanged: [], failed: [] };
+    const report: SyncReport = { applied: [], unchanged: [], failed: [], deleted: [] };
+    const state = loadAppliedState(this.o.stateFile);
+    let changed = await this.deleteDisabled(state, report);
     for (const file of listManifests(this.o.dir)) {
       let text: string;
       try {
@@ -89,17 +137,22 @@ export class ManifestDeployer {
         report.unchanged.push(file);
         continue;
       }
-      const error = await this.applyFile(file);
-      if (error === undefined) {
+      const result = await this.applyFile(file);
+      if ("objects" in result) {
         this.applied.set(file, hash);
         report.applied.push(file);
         this.o.log.info(`manifests: applied ${name}`);
+        const dropped = droppedObjects(state[name] ?? [], result.objects);
+        const left = dropped.length > 0 ? await this.deleteObjects(dropped, `no longer in ${name}`, report) : [];
+        state[name] = [...result.objects, ...left];
+        changed = true;
       } else {
         this.applied.delete(file);
-        report.failed.push({ file, error });
-        this.o.log.error(`manifests: ${name}: ${error}`);
+        report.failed.push({ file, error: result.error });
+        this.o.log.error(`manifests: ${name}: ${result.error}`);
       }
     }
+    if (changed) saveAppliedState(this.o.stateFile, state);
     return report;
   }
 

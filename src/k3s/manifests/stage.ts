@@ -1,6 +1,6 @@
 // Writes the bundled manifests into server/manifests/ at every server start, as k3s stages its own:
-// a `--disable NAME` removes NAME.yaml (k3s does the same), and a NAME.yaml.skip beside it keeps
-// the user's edited copy untouched.
+// a `--disable NAME` removes NAME.yaml (k3s does the same; the deployer then deletes the objects it
+// had applied), and a NAME.yaml.skip beside it keeps the user's edited copy untouched.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDir, readIfExists, writeFileAtomic } from "../fs-util.ts";

@@ -168,36 +168,54 @@ export class Supervisor extends EventEmitter {
     }, delay);
   }
 
-  /** Stops every component, dependents first; waits for each to exit. */
+  /**
+   * Stops every component, each once all that depend on it have exited; components that do not
+   * depend on each other stop at the same time (the kubelet, kube-proxy, flannel, the scheduler and
+   * the controller-manager together, then the apiserver, then the datastore), so the stop takes the
+   * longest chain, not the sum.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    const order = startOrder([...this.comps.values()].map((c) => c.spec)).reverse();
-    for (const name of order) {
-      const c = this.comps.get(name)!;
-      if (c.timer) clearTimeout(c.timer);
-      const child = c.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) {
-        c.status.state = "stopped";
-        continue;
+    const specs = [...this.comps.values()].map((c) => c.spec);
+    const stops = new Map<string, Promise<void>>();
+    const stopOne = (name: string): Promise<void> => {
+      let p = stops.get(name);
+      if (!p) {
+        const dependents = specs.filter((s) => s.dependsOn?.includes(name)).map((s) => s.name);
+        p = Promise.all(dependents.map(stopOne)).then(() => this.stopComponent(name));
+        stops.set(name, p);
       }
-      c.status.state = "stopping";
-      const t0 = Date.now();
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      signalGroup(child, "SIGTERM");
-      let grace: NodeJS.Timeout | undefined;
-      const graceful = await Promise.race([
-        exited.then(() => true),
-        new Promise<boolean>((r) => (grace = setTimeout(() => r(false), this.o.stopGraceMs))),
-      ]);
-      clearTimeout(grace); // a pending timer would keep the process alive after a clean stop
-      if (!graceful) {
-        this.o.log.warn(`${name} did not stop within ${this.o.stopGraceMs} ms; killing it`);
-        signalGroup(child, "SIGKILL");
-        await exited;
-      }
-      this.o.log.info(`stopped ${name} in ${Date.now() - t0} ms`);
+      return p;
+    };
+    await Promise.all(startOrder(specs).map(stopOne));
+  }
+
+  /** SIGTERM to the component's process group, SIGKILL after the grace period; waits for the exit. */
+  private async stopComponent(name: string): Promise<void> {
+    const c = this.comps.get(name)!;
+    if (c.timer) clearTimeout(c.timer);
+    const child = c.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
       c.status.state = "stopped";
+      return;
     }
+    c.status.state = "stopping";
+    const t0 = Date.now();
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    signalGroup(child, "SIGTERM");
+    let grace: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => (grace = setTimeout(() => r(false), this.o.stopGraceMs))),
+    ]);
+    clearTimeout(grace); // a pending timer would keep the process alive after a clean stop
+    if (!graceful) {
+      this.o.log.warn(`${name} did not stop within ${this.o.stopGraceMs} ms; killing it`);
+      signalGroup(child, "SIGKILL");
+      await exited;
+    }
+    this.o.log.info(`stopped ${name} in ${Date.now() - t0} ms`);
+    c.status.state = "stopped";
   }
 }
 

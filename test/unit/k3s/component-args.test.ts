@@ -35,6 +35,11 @@ describe("control plane arguments", () => {
     assert.deepEqual(chooseDatastore({ clusterInit: false, datastoreEndpoint: "mysql://u@tcp(db)/k3s" }), { kind: "kine", endpoint: "mysql://u@tcp(db)/k3s" });
   });
 
+  it("runs embedded etcd on a server that joins another with --server, as k3s does", () => {
+    assert.deepEqual(chooseDatastore({ command: "server", server: "https://10.0.0.1:6443", clusterInit: false }), { kind: "embedded-etcd" });
+    assert.deepEqual(chooseDatastore({ command: "agent", server: "https://10.0.0.1:6443", clusterInit: false }), { kind: "kine" });
+  });
+
   it("runs kine with its own SQLite defaults in server/, listening on server/kine.sock", () => {
     const k = kineArgs(nodePaths(validateSettings({ command: "server" }), "/r"));
     assert.equal(k.cwd, "/r/var/lib/rancher/k3s/server");
@@ -57,6 +62,10 @@ describe("control plane arguments", () => {
     assert.deepEqual(flag(a, "service-account-issuer"), ["https://kubernetes.default.svc.cluster.local"]);
     assert.deepEqual(flag(a, "kubelet-preferred-address-types"), ["InternalIP,ExternalIP,Hostname"]);
     assert.deepEqual(flag(a, "requestheader-allowed-names"), ["system:auth-proxy"]);
+  });
+
+  it("lets the apiserver close within seconds at SIGTERM although pods still watch it", () => {
+    assert.deepEqual(flag(apiServerArgs(input({})), "shutdown-send-retry-after"), ["true"]);
   });
 
   it("points the apiserver at embedded etcd with its client certificate", () => {
@@ -101,5 +110,12 @@ describe("control plane arguments", () => {
     assert.ok(e.includes("--listen-client-urls=https://127.0.0.1:2379,https://192.168.1.5:2379"));
     assert.ok(e.includes("--peer-trusted-ca-file=/r/var/lib/rancher/k3s/server/tls/etcd/peer-ca.crt"));
     assert.ok(e.includes("--data-dir=/r/var/lib/rancher/k3s/server/db/etcd"));
+    assert.ok(e.includes("--initial-cluster-state=new"));
+  });
+
+  it("lists the other members after itself when it joins an existing etcd cluster", () => {
+    const e = etcdArgs(input({ clusterInit: true }), { state: "existing", members: ["srv1=https://10.0.0.1:2380"] });
+    assert.ok(e.includes("--initial-cluster=node1=https://192.168.1.5:2380,srv1=https://10.0.0.1:2380"));
+    assert.ok(e.includes("--initial-cluster-state=existing"));
   });
 });

@@ -97,9 +97,9 @@ describe("server/manifests auto-deploy", () => {
     writeFile(dir, "c.yaml", "kind: C\n");
     const runner = new RecordingRunner((argv) => (argv.at(-1)!.endsWith("b.yaml") ? { exitCode: 1, stderr: 'error: no matches for kind "B"' } : {}));
     const log = memoryLogger();
-    const d = new ManifestDeployer({ dir, runner, kubectl: "/k/kubectl", kubeconfig: "/k/admin.kubeconfig", log });
+    const d = new ManifestDeployer({ dir, runner, kubectl: "/k/kubectl", kubeconfig: "/k/admin.kubeconfig", log, stateFile: join(tempRoot(), "state.json") });
     const r = await d.sync();
-    assert.deepEqual(runner.calls[0]!.argv, ["/k/kubectl", "--kubeconfig", "/k/admin.kubeconfig", "apply", "--server-side", "--force-conflicts", "--field-manager=k3s-deploy", "-f", join(dir, "a.yaml")]);
+    assert.deepEqual(runner.calls[0]!.argv, ["/k/kubectl", "--kubeconfig", "/k/admin.kubeconfig", "apply", "--server-side", "--force-conflicts", "--field-manager=k3s-deploy", "-o", "json", "-f", join(dir, "a.yaml")]);
     assert.deepEqual(r.applied, [join(dir, "a.yaml"), join(dir, "c.yaml")]);
     assert.deepEqual(r.failed, [{ file: join(dir, "b.yaml"), error: 'error: no matches for kind "B"' }]);
     assert.ok(log.lines.includes('error: manifests: b.yaml: error: no matches for kind "B"'), log.lines.join("\n"));
@@ -111,7 +111,7 @@ describe("server/manifests auto-deploy", () => {
     writeFile(dir, "b.yaml", "kind: B\n");
     let failB = true;
     const runner = new RecordingRunner((argv) => (failB && argv.at(-1)!.endsWith("b.yaml") ? { exitCode: 1, stderr: "boom" } : {}));
-    const d = new ManifestDeployer({ dir, runner, kubectl: "kubectl", kubeconfig: "kc", log: memoryLogger() });
+    const d = new ManifestDeployer({ dir, runner, kubectl: "kubectl", kubeconfig: "kc", log: memoryLogger(), stateFile: join(tempRoot(), "state.json") });
     await d.sync();
     failB = false;
     const second = await d.sync();
@@ -126,7 +126,7 @@ describe("server/manifests auto-deploy", () => {
   it("applies a file added to the watched directory without waiting for the resync", async () => {
     const dir = tempRoot();
     const runner = new RecordingRunner();
-    const d = new ManifestDeployer({ dir, runner, kubectl: "kubectl", kubeconfig: "kc", log: memoryLogger(), resyncMs: 3_600_000 });
+    const d = new ManifestDeployer({ dir, runner, kubectl: "kubectl", kubeconfig: "kc", log: memoryLogger(), resyncMs: 3_600_000, stateFile: join(tempRoot(), "state.json") });
     await d.start();
     try {
       writeFile(dir, "new.json", '{"kind":"ConfigMap"}');

@@ -48,6 +48,10 @@ describe("k3s settings", () => {
     assert.throws(() => validateSettings({ command: "server", clusterInit: true, datastoreEndpoint: "mysql://x" }), /cannot be used together/);
   });
 
+  it("refuses a server joining with --server while it names its own --datastore-endpoint", () => {
+    assert.throws(() => validateSettings({ command: "server", server: "https://10.0.0.1:6443", token: "t", datastoreEndpoint: "mysql://x" }), /--server joins a server's embedded etcd/);
+  });
+
   it("accepts k3s's labels and taints and refuses malformed ones", () => {
     assert.doesNotThrow(() => validateSettings({ command: "server", nodeLabel: ["k3os.io/mode=local"], nodeTaint: ["dedicated=db:NoSchedule", "x:NoExecute"] }));
     assert.throws(() => validateSettings({ command: "server", nodeTaint: ["dedicated=db"] }), /--node-taint\[0\]/);

@@ -143,6 +143,29 @@ describe("component supervisor", () => {
     assert.deepEqual(Object.values(sup.status()).map((s) => s.state), ["stopped", "stopped", "stopped"]);
   });
 
+  it("stops components that do not depend on each other at the same time", async () => {
+    const dir = tempRoot();
+    // Each takes 400 ms to exit after SIGTERM, as a component finishing its requests would.
+    const slow = (name: string) => sh(`trap 'sleep 0.4; : > ${q(join(dir, `${name}.term`))}; exit 0' TERM; : > ${q(join(dir, `${name}.up`))}; ${IDLE}`);
+    const sup = new Supervisor(
+      [
+        { name: "base", argv: slow("base"), ready: fileExists(join(dir, "base.up")) },
+        { name: "a", argv: slow("a"), dependsOn: ["base"], ready: fileExists(join(dir, "a.up")) },
+        { name: "b", argv: slow("b"), dependsOn: ["base"], ready: fileExists(join(dir, "b.up")) },
+      ],
+      { logDir: dir, log: memoryLogger(), ...fast },
+    );
+    await sup.start();
+    const exits: string[] = [];
+    sup.on("exit", (name: string) => exits.push(name));
+    const t0 = Date.now();
+    await sup.stop();
+    const ms = Date.now() - t0;
+    assert.equal(exits.at(-1), "base", `base stops after a and b: ${exits.join(", ")}`);
+    // In turn it would be 3 x 400 ms; a and b together, then base: about 2 x 400 ms.
+    assert.ok(ms >= 800 && ms < 1150, `stopped in ${ms} ms`);
+  });
+
   it("backs off a program that cannot be started instead of hanging", async () => {
     const dir = tempRoot();
     const log = memoryLogger();
