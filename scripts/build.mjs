@@ -1,26 +1,139 @@
-// Bundles the node agent into one executable file: bin/k3os (copied to /usr/sbin/k3os in the image).
+// Builds the node agent (docs/agent-startup.md):
+//   bin/k3os             the launcher (ESM, a few KB); bin/k3s -> k3os
+//   bin/k3os.d/k3os.cjs  the `k3os` command (config engine, CLI), with k3os.cjs.cache
+//   bin/k3os.d/k3s.cjs   the k3s runtime, with k3s.cjs.cache
+// Two bundles so that `k3os config` (three cold starts per boot) never parses the k3s runtime; the
+// .cache files are V8 code caches written by training runs of the built agent, so a start under
+// QEMU TCG deserializes compiled code instead of compiling ~400 KB of JavaScript.
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { chmod, mkdir, readFile } from "node:fs/promises";
 
-const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
-const version = process.env.K3OS_VERSION ?? `v${pkg.version}`;
-await mkdir("bin", { recursive: true });
-await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "bin/k3os",
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "esm",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  banner: {
-    // ESM bundles of CommonJS dependencies need require(); node gives it to us through createRequire.
-    js: "#!/usr/bin/env node\nimport { createRequire as __k3osRequire } from 'node:module';\nconst require = __k3osRequire(import.meta.url);",
+const repo = fileURLToPath(new URL("..", import.meta.url));
+
+// zod's `z` namespace carries all its ~50 locales (260 KB minified), parsed at every start; the agent
+// only uses English, the locale zod sets by itself. Resolve zod's locale index to English alone.
+const zodOnlyEnglish = {
+  name: "zod-only-english",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(a.importer) ? { path: "zod-english-locales", namespace: "k3os" } : undefined,
+    );
+    b.onLoad({ filter: /^zod-english-locales$/, namespace: "k3os" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: repo,
+      loader: "js",
+    }));
   },
-  define: { K3OS_VERSION: JSON.stringify(version) },
-  logLevel: "warning",
-});
-await chmod("bin/k3os", 0o755);
-console.log(`built bin/k3os (${version})`);
+};
+
+const common = { bundle: true, platform: "node", target: "node20", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning", absWorkingDir: repo };
+
+// What the training runs do: every config phase dry-run on a small node root, then --dump, then the
+// k3s runtime's --version. Each run loads the cache the previous one wrote and adds what it compiled.
+const TRAINING_CONFIG = `ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3b3MtdHJhaW5pbmcta2V5LW5vdC11c2Vk k3os"]
+write_files:
+  - path: /etc/k3os-training
+    content: "x"
+    permissions: "0600"
+hostname: trainer
+init_cmd: ["true"]
+boot_cmd: ["true"]
+run_cmd: ["true"]
+k3os:
+  modules: [nf_conntrack]
+  sysctls: { kernel.printk: "4 4 1 7" }
+  dns_nameservers: [192.0.2.53]
+  ntp_servers: [ntp.invalid]
+  labels: { a: b }
+  environment: { A: b }
+  k3s_args: [server]
+`;
+const TRAINING_RUNS = [
+  ["k3os", "config", "--initrd", "--dry-run"],
+  ["k3os", "config", "--boot", "--dry-run"],
+  ["k3os", "config", "--dry-run"],
+  ["k3os", "config", "--dump"],
+  ["k3s", "--version"],
+];
+
+/** The environment of a training run: the V8 flags must be the ones the agent starts with at boot. */
+function trainingEnv(mode) {
+  const env = { ...process.env, K3OS_CODE_CACHE: mode };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+function runAgent(outDir, [name, ...args], root, mode) {
+  const argv = args[0] === "config" ? [...args, "--root", root] : args;
+  // --predictable (single-threaded, fixed seeds) makes the written cache the same bytes on every
+  // build, for reproducible images; V8 leaves it out of the flag hash, so the cache still fits a
+  // plain `node`. The node that runs the build is the one whose caches are checked below.
+  const predictable = mode === "write" ? ["--predictable"] : [];
+  const res = spawnSync(process.execPath, [...predictable, join(outDir, name), ...argv], { env: trainingEnv(mode), encoding: "utf8" });
+  // A phase's steps may fail on a training root (exit 1); the command must have run, not crashed.
+  if (res.error || res.signal || res.status === null || res.status > 1 || /^k3os: (?!code cache)/m.test(res.stderr)) {
+    throw new Error(`training run \`${name} ${argv.join(" ")}\` failed (${res.error?.message ?? res.signal ?? res.status}):\n${res.stderr}`);
+  }
+  return res.stderr;
+}
+
+async function writeCaches(outDir) {
+  const root = await mkdtemp(join(tmpdir(), "k3os-train-"));
+  try {
+    await mkdir(join(root, "k3os/system"), { recursive: true });
+    await mkdir(join(root, "proc"), { recursive: true });
+    await mkdir(join(root, "etc"), { recursive: true });
+    await writeFile(join(root, "k3os/system/config.yaml"), TRAINING_CONFIG);
+    await writeFile(join(root, "proc/cmdline"), "console=ttyS0 k3os.mode=live\n");
+    await writeFile(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nrancher:x:1000:1000::/home/rancher:/bin/sh\n");
+    await writeFile(join(root, "etc/group"), "root:x:0:\nrancher:x:1000:\n");
+    for (const run of TRAINING_RUNS) runAgent(outDir, run, root, "write");
+    // The build machine's node must take the caches it just wrote; anything else is a broken build.
+    for (const run of [TRAINING_RUNS[3], TRAINING_RUNS[4]]) {
+      const report = runAgent(outDir, run, root, "report");
+      if (!/code cache used/.test(report)) throw new Error(`${run.join(" ")}: V8 did not take the code cache:\n${report}`);
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Builds the agent into outDir (default bin/); returns the bundles' esbuild metafile. */
+export async function buildAgent({ outDir = join(repo, "bin"), version } = {}) {
+  const pkg = JSON.parse(await readFile(join(repo, "package.json"), "utf8"));
+  const define = { K3OS_VERSION: JSON.stringify(version ?? process.env.K3OS_VERSION ?? `v${pkg.version}`) };
+  const chunks = join(outDir, "k3os.d");
+  await rm(chunks, { recursive: true, force: true }); // a stale cache must never sit beside a new bundle
+  await rm(join(outDir, "k3os"), { force: true });
+  await mkdir(chunks, { recursive: true });
+  await build({ ...common, entryPoints: [join(repo, "src/cli/launcher.ts")], outfile: join(outDir, "k3os"), format: "esm", define });
+  await chmod(join(outDir, "k3os"), 0o755);
+  const result = await build({
+    ...common,
+    entryPoints: { k3os: join(repo, "src/cli/k3os.ts"), k3s: join(repo, "src/k3s/cli.ts") },
+    outdir: chunks,
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    metafile: true,
+    plugins: [zodOnlyEnglish],
+    define,
+  });
+  await rm(join(outDir, "k3s"), { force: true });
+  await symlink("k3os", join(outDir, "k3s"));
+  await writeCaches(outDir);
+  return result.metafile;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const started = Date.now();
+  await buildAgent();
+  const sizes = [];
+  for (const f of ["k3os", "k3os.d/k3os.cjs", "k3os.d/k3os.cjs.cache", "k3os.d/k3s.cjs", "k3os.d/k3s.cjs.cache"]) {
+    sizes.push(`${f} ${Math.round((await stat(join(repo, "bin", f))).size / 1024)} KiB`);
+  }
+  console.log(`built bin/k3os in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sizes.join(", ")}`);
+}

@@ -3,12 +3,13 @@
 // part (modules + firmware squashfs, vmlinuz) and the package manifest.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, symlink, writeFile, chmod } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { cachedStage, KeyBuilder } from "../cache.ts";
 import { step, type BuildContext } from "../context.ts";
 import { PRUNED_MODULE_DIRS } from "../kernel/modules.ts";
 import { REPLACED_LSB_SCRIPTS, ROOT_MOUNTPOINTS, RUNLEVELS, SERVICES } from "../distro/layout.ts";
 import { installKubeLayer, type KubeLayer } from "./kube-layer.ts";
+import { installAgent, listAgentFiles } from "./agent-files.ts";
 
 export interface NodeTree {
   dir: string;
@@ -27,7 +28,7 @@ export async function nodeTreeKey(ctx: BuildContext, baseDir: string, layer: Kub
   k.addString("kube", layer.kube.key).addString("node-images", layer.images.key);
   if (ctx.agent) {
     if (!existsSync(ctx.agent)) throw new Error(`${ctx.agent} is missing: run \`npm run build\` first (the image ships the agent bundle), or pass --without-agent`);
-    await k.addFile(ctx.agent, "agent");
+    for (const f of await listAgentFiles(ctx.agent)) await k.addFile(f, `agent/${relative(dirname(ctx.agent), f)}`);
   } else k.addString("agent", "none");
   await k.addTree(join(ctx.repo, "image/rootfs"), "image/rootfs");
   for (const d of ["stages", "kernel", "distro"]) await k.addTree(join(ctx.repo, "builder", d), d);
@@ -50,7 +51,7 @@ async function makeNodeTree(ctx: BuildContext, baseDir: string, layer: KubeLayer
   // mmdebstrap leaves these as mountpoints; anything under them is not part of the image.
   for (const d of ["proc", "sys", "dev", "run", "tmp"]) await run(["find", join(tree, d), "-mindepth", "1", "-delete"]);
 
-  await installAgent(ctx, tree);
+  if (ctx.agent) await installAgent(ctx.runner, ctx.agent, tree);
   await installKubeLayer(ctx, tree, layer);
   await run(["cp", "-a", "--no-preserve=ownership", `${join(ctx.repo, "image/rootfs")}/.`, `${tree}/`]);
   await chmod(join(tree, "etc/sudoers.d/k3os"), 0o440);
@@ -63,13 +64,6 @@ async function makeNodeTree(ctx: BuildContext, baseDir: string, layer: KubeLayer
   await splitUsr(ctx, tree, out);
   await rm(tree, { recursive: true, force: true });
   await writeFile(join(out, "kver"), `${kver}\n`);
-}
-
-async function installAgent(ctx: BuildContext, tree: string): Promise<void> {
-  if (!ctx.agent) return;
-  await ctx.runner.run(["install", "-m", "0755", ctx.agent, join(tree, "usr/sbin/k3os")]);
-  // The k3s runtime is the same bundle, chosen by the name it is invoked as.
-  await symlink("k3os", join(tree, "usr/sbin/k3s"));
 }
 
 async function writeOsRelease(ctx: BuildContext, tree: string): Promise<void> {

@@ -1,12 +1,12 @@
 // `k3os config`: apply a boot phase, or print the merged config / its JSON Schema.
+// The appliers and what they need (node:crypto, node:child_process, node:zlib: about a third of a
+// second of CPU under QEMU TCG, docs/agent-startup.md) load only when a phase is applied, not for
+// --dump or --schema.
 import { stringify } from "yaml";
 import type { ApplyContext, Phase } from "../apply/context.ts";
-import { runPhase } from "../apply/phases.ts";
 import { loadConfig } from "../config/load.ts";
 import { formatProblem } from "../config/problems.ts";
 import { configJsonSchema } from "../config/schema.ts";
-import { DryRunner, ProcessRunner } from "../exec/runner.ts";
-import { NodeFiles } from "../system/files.ts";
 import { createLogger } from "../system/log.ts";
 import { VERSION } from "../version.ts";
 
@@ -59,6 +59,11 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
   const log = createLogger({ debug: opts.debug ?? false, prefix: `k3os config (${phase})`, write: io.err });
   if (loaded.skipped.length > 0) log.error(`left out because of errors: ${loaded.skipped.join(", ")}; applying the rest`);
   const print = (line: string) => io.out(`${line}\n`);
+  const [{ runPhase }, { DryRunner, ProcessRunner }, { NodeFiles }] = await Promise.all([
+    import("../apply/phases.ts"),
+    import("../exec/runner.ts"),
+    import("../system/files.ts"),
+  ]);
   const ctx: ApplyContext = {
     phase,
     root: opts.root,

@@ -1,10 +1,10 @@
-// Entry point of the bundled agent. One file serves two commands: `k3os` and, when invoked
-// through a `k3s` symlink (or as `k3os k3s ...`), the k3s-compatible runtime.
-import { basename } from "node:path";
+// Entry point when run from source (`tsx src/cli/main.ts`). One program serves two commands: `k3os`
+// and, when invoked through a `k3s` symlink, the k3s-compatible runtime. The built agent starts
+// through launcher.ts instead, which loads the same two modules from code-cached bundles.
+import { chooseCommand, settleExit } from "./dispatch.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const invokedAs = basename(argv[1] ?? "k3os");
-  if (invokedAs === "k3s") {
+  if (chooseCommand(argv[1]) === "k3s") {
     const { k3sMain } = await import("../k3s/cli.ts");
     return k3sMain(argv.slice(2));
   }
@@ -12,12 +12,4 @@ async function main(argv: string[]): Promise<number> {
   return k3osMain(argv.slice(2));
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`k3os: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+settleExit(main(process.argv));
