@@ -1,11 +1,12 @@
 // Size figures of a built cache entry, for the bench and the docs: each binary raw and as zstd -19
-// (how the squashfs will store it), and the module and build caches the build needs.
+// (how the squashfs will store it), the node's image archives, and the module and build caches.
 // CLI: npx tsx builder/kube/figures.ts  (JSON on stdout; builds first when the cache is cold)
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessRunner } from "../../src/exec/runner.ts";
 import { ensureKubeComponents } from "./build.ts";
+import { ensureNodeImages } from "./node-images.ts";
 
 export interface KubeFigures {
   key: string;
@@ -13,6 +14,8 @@ export interface KubeFigures {
   binaries: Record<string, { bytes: number; zstd19Bytes: number }>;
   totalBytes: number;
   totalZstd19Bytes: number;
+  /** Docker-archives of the node's images (uncompressed layers), by image name. */
+  imageArchiveBytes: Record<string, number>;
   goModCacheBytes: number;
   goBuildCacheBytes: number;
 }
@@ -43,6 +46,9 @@ export async function measureKubeFigures(): Promise<KubeFigures> {
   for (const [file, { bytes }] of Object.entries(manifest.files)) {
     binaries[file] = { bytes, zstd19Bytes: await zstdSize(join(kube.dir, file)) };
   }
+  const images = await ensureNodeImages({ kube });
+  const imageArchiveBytes: Record<string, number> = {};
+  for (const [name, img] of Object.entries(images.images)) imageArchiveBytes[name] = (await stat(img.archive)).size;
   const sum = (k: "bytes" | "zstd19Bytes") => Object.values(binaries).reduce((a, b) => a + b[k], 0);
   return {
     key: kube.key,
@@ -50,6 +56,7 @@ export async function measureKubeFigures(): Promise<KubeFigures> {
     binaries,
     totalBytes: sum("bytes"),
     totalZstd19Bytes: sum("zstd19Bytes"),
+    imageArchiveBytes,
     goModCacheBytes: await duBytes(await goEnvPath("GOMODCACHE")),
     goBuildCacheBytes: await duBytes(await goEnvPath("GOCACHE")),
   };

@@ -27,6 +27,13 @@ export function nodeImageRefs(versions: Versions): Record<string, string> {
   };
 }
 
+/** CoreDNS's image: the trimmed binary of the components build (builder/kube/cmd/coredns), alone. */
+export function corednsImageSpec(kube: KubeComponents): ImageSpec {
+  const binary = kube.binaries.coredns;
+  if (!binary) throw new Error(`${kube.binDir} has no coredns binary`);
+  return { ref: nodeImageRefs(kube.versions).coredns!, files: [{ src: binary, dest: "/coredns" }], entrypoint: ["/coredns"] };
+}
+
 export interface NodeImages {
   dir: string;
   key: string;
@@ -78,7 +85,7 @@ export async function ensureNodeImages(opts: { kube?: KubeComponents; cacheRoot?
     const lpp = await buildLocalPathProvisioner(kube.versions, work, log);
     const specs: Record<string, ImageSpec> = {
       pause: { ref: refs.pause!, files: [{ src: join(work, "pause"), dest: "/pause" }], entrypoint: ["/pause"] },
-      coredns: { ref: refs.coredns!, files: [{ src: kube.binaries.coredns!, dest: "/coredns" }], entrypoint: ["/coredns"] },
+      coredns: corednsImageSpec(kube),
       "local-path-provisioner": {
         ref: refs["local-path-provisioner"]!,
         files: [{ src: lpp, dest: "/usr/bin/local-path-provisioner" }],

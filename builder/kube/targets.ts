@@ -34,7 +34,8 @@ export function goTargets(versions: Versions): GoTarget[] {
         "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
         "sigs.k8s.io/cri-tools/cmd/crictl",
         // CoreDNS registers flags on the global flag set in init(): kept out of the multi-call binary.
-        "github.com/coredns/coredns",
+        // Our main links only the plugins a node's Corefile uses (upstream's links every cloud SDK).
+        "./cmd/coredns",
       ],
       cgo: false,
       tags: [],

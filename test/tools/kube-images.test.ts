@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { compileStaticC, packImage } from "../../builder/kube/images.ts";
-import { ensureNodeImages, nodeImageRefs, sha256File, type NodeImages } from "../../builder/kube/node-images.ts";
+import { ensureKubeComponents } from "../../builder/kube/build.ts";
+import { corednsImageSpec, ensureNodeImages, nodeImageRefs, sha256File, type NodeImages } from "../../builder/kube/node-images.ts";
 import { kubeDir, readVersions } from "../../builder/kube/versions.ts";
 
 describe("node images", () => {
@@ -46,5 +47,19 @@ describe("node images", () => {
     const b = await packImage({ ref, ...spec }, join(work, "b.tar"));
     assert.equal(a.sha256, b.sha256);
     assert.equal(a.sha256, await sha256File(images.images.pause!.archive));
+  });
+
+  test("the CoreDNS image carries the trimmed binary of the components build and packs again to the same sha256", async () => {
+    const kube = await ensureKubeComponents();
+    const spec = corednsImageSpec(kube);
+    const again = await packImage(spec, join(work, "coredns.tar"));
+    assert.equal(again.sha256, images.images.coredns!.sha256);
+    assert.equal(again.sha256, await sha256File(images.images.coredns!.archive));
+    // The one layer holds /coredns, byte for byte the built binary.
+    const layers = spawnSync("tar", ["-xOf", again.archive, "manifest.json"], { encoding: "utf8" });
+    const layer = (JSON.parse(layers.stdout) as { Layers: string[] }[])[0]!.Layers[0]!;
+    const inner = spawnSync("sh", ["-c", 'tar -xOf "$1" "$2" | tar -xOf - coredns | sha256sum', "sh", again.archive, layer], { encoding: "utf8" });
+    assert.equal(inner.status, 0, inner.stderr);
+    assert.equal(inner.stdout.split(" ")[0], await sha256File(kube.binaries.coredns!));
   });
 });
