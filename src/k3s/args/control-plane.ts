@@ -141,6 +141,21 @@ export function apiServerArgs(input: ControlPlaneInput): string[] {
   return buildArgs(defaults, s.kubeApiserverArg);
 }
 
+/**
+ * As k3s: a single server on SQLite (kine's default) is the only possible controller-manager and
+ * scheduler, so they run without leader election; with etcd (--cluster-init, a joined server) or
+ * an external datastore other servers may run them too. Leader election also cost a slow node
+ * its controllers: under QEMU TCG a lease renewal that missed its 10 s deadline made them exit.
+ */
+export function needsLeaderElection(s: Pick<Settings, "clusterInit" | "server" | "datastoreEndpoint">): boolean {
+  const d = chooseDatastore({ ...s, command: "server" });
+  return d.kind !== "kine" || (d.endpoint !== undefined && !d.endpoint.startsWith("sqlite:"));
+}
+
+function leaderElection(s: Settings): ArgMap {
+  return needsLeaderElection(s) ? {} : { "leader-elect": "false" };
+}
+
 export function controllerManagerArgs(input: ControlPlaneInput): string[] {
   const { settings: s, paths } = input;
   const tls = paths.server.tls;
@@ -168,6 +183,7 @@ export function controllerManagerArgs(input: ControlPlaneInput): string[] {
     "service-account-private-key-file": tls.serviceCurrentKey,
     "service-cluster-ip-range": s.serviceCidr.join(","),
     "use-service-account-credentials": "true",
+    ...leaderElection(s),
   };
   return buildArgs(defaults, s.kubeControllerManagerArg);
 }
@@ -181,6 +197,7 @@ export function schedulerArgs(input: ControlPlaneInput): string[] {
     kubeconfig,
     profiling: "false",
     "secure-port": "10259",
+    ...leaderElection(input.settings),
   };
   return buildArgs(defaults, input.settings.kubeSchedulerArg);
 }

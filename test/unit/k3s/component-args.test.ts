@@ -104,6 +104,18 @@ describe("control plane arguments", () => {
     assert.deepEqual(flag(s, "v"), ["4"]);
   });
 
+  it("turns leader election off only for a single server on SQLite, as k3s does", () => {
+    const le = (o: Parameters<typeof input>[0]) => [flag(controllerManagerArgs(input(o)), "leader-elect"), flag(schedulerArgs(input(o)), "leader-elect")];
+    assert.deepEqual(le({}), [["false"], ["false"]]);
+    assert.deepEqual(le({ datastoreEndpoint: "sqlite:///var/lib/db.sqlite" }), [["false"], ["false"]]);
+    assert.deepEqual(le({ clusterInit: true }), [[], []]);
+    assert.deepEqual(le({ server: "https://10.0.0.1:6443", token: "K10abc::server:secret" }), [[], []]);
+    assert.deepEqual(le({ datastoreEndpoint: "mysql://u:p@tcp(db:3306)/k3s" }), [[], []]);
+    assert.deepEqual(le({ datastoreEndpoint: "https://etcd:2379" }), [[], []]);
+    // a user's own --kube-controller-manager-arg wins
+    assert.deepEqual(flag(controllerManagerArgs(input({ kubeControllerManagerArg: ["leader-elect=true"] })), "leader-elect"), ["true"]);
+  });
+
   it("runs embedded etcd with client and peer TLS on the node address", () => {
     const e = etcdArgs(input({ clusterInit: true }), { state: "new", members: [] });
     assert.ok(e.includes("--initial-cluster=node1=https://192.168.1.5:2380"));

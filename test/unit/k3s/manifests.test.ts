@@ -99,7 +99,7 @@ describe("server/manifests auto-deploy", () => {
     const log = memoryLogger();
     const d = new ManifestDeployer({ dir, runner, kubectl: "/k/kubectl", kubeconfig: "/k/admin.kubeconfig", log, stateFile: join(tempRoot(), "state.json") });
     const r = await d.sync();
-    assert.deepEqual(runner.calls[0]!.argv, ["/k/kubectl", "--kubeconfig", "/k/admin.kubeconfig", "apply", "--server-side", "--force-conflicts", "--field-manager=k3s-deploy", "-o", "json", "-f", join(dir, "a.yaml")]);
+    assert.deepEqual(runner.calls[0]!.argv, ["/k/kubectl", "--kubeconfig", "/k/admin.kubeconfig", "apply", "--server-side", "--force-conflicts", "--validate=false", "--field-manager=k3s-deploy", "-o", "json", "-f", join(dir, "a.yaml")]);
     assert.deepEqual(r.applied, [join(dir, "a.yaml"), join(dir, "c.yaml")]);
     assert.deepEqual(r.failed, [{ file: join(dir, "b.yaml"), error: 'error: no matches for kind "B"' }]);
     assert.ok(log.lines.includes('error: manifests: b.yaml: error: no matches for kind "B"'), log.lines.join("\n"));
