@@ -103,9 +103,10 @@ async function writeArtifacts(ctx: BuildContext, node: NodeTree, images: Images)
   await copyFile(images.kernelSquashfs, out(ARTIFACTS.kernelSquashfs));
   await writeFile(out(ARTIFACTS.manifest), await readFile(node.manifest, "utf8"));
   // As k3OS's: one top directory holding k3os/system (extract with --strip-components=1 onto a root).
+  // gzip -1: the tarball is squashfs images, already compressed; level 6 only cost time.
   await step(ctx, "rootfs tarball", () =>
     ctx.runner.run(
-      ["tar", "--sort=name", `--mtime=@${ctx.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -n", "-cf", out(ARTIFACTS.rootfsTar), "--exclude=boot", `k3os-${ctx.version}`],
+      ["tar", "--sort=name", `--mtime=@${ctx.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -1 -n", "-cf", out(ARTIFACTS.rootfsTar), "--exclude=boot", `k3os-${ctx.version}`],
       { cwd: work },
     ),
   );

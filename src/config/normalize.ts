@@ -52,6 +52,11 @@ function normalizeValue(value: unknown, schema: z.ZodType, path: PathSegment[], 
     }
     case "record":
       if (!isPlainObject(value)) return value;
+      // A map key named __proto__ cannot be kept in a JavaScript object (the schema would drop it
+      // silently): say so instead.
+      if (Object.hasOwn(value, "__proto__")) {
+        out.issues.push({ severity: "error", path: [...path, "__proto__"], rawPath: [...rawPath, "__proto__"], message: 'a key named "__proto__" is not supported' });
+      }
       return Object.fromEntries(
         Object.entries(value).map(([k, v]) => [k, normalizeValue(v, shape.value, [...path, k], [...rawPath, k], out)]),
       );

@@ -108,3 +108,10 @@ test("hidden files in config.d are ignored", async () => {
   assert.deepEqual(problems, []);
   assert.deepEqual(config, { hostname: "a" });
 });
+
+test("a map key named __proto__ is an error naming the file, line and key, not silently dropped", async () => {
+  const root = await makeRoot({ "/k3os/system/config.yaml": "k3os:\n  labels:\n    __proto__: x\n    role: edge\n" });
+  const { config, problems } = await loadConfig(root);
+  assert.deepEqual(problems.map(formatProblem), ['/k3os/system/config.yaml:3: k3os.labels.__proto__: a key named "__proto__" is not supported']);
+  assert.equal(config.k3os?.labels?.role, undefined, "a source with an error is left out");
+});
