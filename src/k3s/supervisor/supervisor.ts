@@ -103,9 +103,30 @@ export class Supervisor extends EventEmitter {
     await this.waitReady(c);
   }
 
+  /**
+   * Runs a component's hook until it succeeds, backing off as for a death: a hook talks to other
+   * components (the apiserver, containerd) that may answer slowly for a while, e.g. under QEMU TCG,
+   * and one failure must not leave the component never started. False when stopped meanwhile.
+   */
+  private async retryHook(c: Running, what: string, hook: () => Promise<void>): Promise<boolean> {
+    let delay = this.o.initialBackoffMs;
+    for (;;) {
+      if (this.stopping) return false;
+      try {
+        await hook();
+        return true;
+      } catch (e) {
+        if (this.stopping) return false;
+        this.o.log.warn(`${c.spec.name}: ${what} failed: ${e instanceof Error ? e.message : String(e)}; retrying in ${delay} ms`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.o.maxBackoffMs);
+      }
+    }
+  }
+
   private async spawn(c: Running): Promise<void> {
     if (this.stopping) return;
-    await c.spec.beforeStart?.();
+    if (c.spec.beforeStart && !(await this.retryHook(c, "preparing its start", c.spec.beforeStart))) return;
     c.status.state = "starting";
     c.startedAt = Date.now();
     const child = this.o.start({
@@ -132,7 +153,7 @@ export class Supervisor extends EventEmitter {
       if (c.status.state === "ready") return; // made ready by a restart's own wait
       if (c.status.state === "starting" && (!probe || (await probe().catch(() => false)))) {
         if (c.status.state !== "starting") continue; // died while probing
-        await c.spec.afterReady?.();
+        if (c.spec.afterReady && !(await this.retryHook(c, "its after-ready step", c.spec.afterReady))) return;
         c.status.state = "ready";
         this.o.log.info(`${c.spec.name} is ready`);
         this.emit("ready", c.spec.name);

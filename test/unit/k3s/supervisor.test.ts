@@ -177,3 +177,38 @@ describe("component supervisor", () => {
     await sup.stop();
   });
 });
+
+describe("component hooks", () => {
+  it("retries a failing before-start and after-ready step with backoff instead of never starting the component", async () => {
+    const dir = tempRoot();
+    let before = 0;
+    let afterwards = 0;
+    const log = memoryLogger();
+    const specs: ComponentSpec[] = [
+      {
+        name: "flanneld",
+        argv: program(dir, "flanneld"),
+        ready: fileExists(join(dir, "flanneld.ready")),
+        beforeStart: async () => {
+          if (++before < 3) throw new Error("the apiserver timed out");
+        },
+        afterReady: async () => {
+          if (++afterwards < 2) throw new Error("conflist not written yet");
+        },
+      },
+    ];
+    const sup = new Supervisor(specs, { logDir: join(dir, "logs"), log, ...fast });
+    try {
+      await sup.start();
+      assert.equal(sup.status().flanneld?.state, "ready");
+      assert.equal(before, 3);
+      assert.equal(afterwards, 2);
+      assert.equal(starts(dir, "flanneld").length, 1, "started once, after its step succeeded");
+      const text = log.lines.join("\n");
+      assert.match(text, /flanneld: preparing its start failed: the apiserver timed out; retrying in 50 ms/);
+      assert.match(text, /flanneld: its after-ready step failed: conflist not written yet/);
+    } finally {
+      await sup.stop();
+    }
+  });
+});
