@@ -15,9 +15,10 @@ const q = (p: string) => `'${p}'`;
 const IDLE = "while :; do sleep 1 & wait $!; done";
 /** A program that records its start time, marks itself ready after `delayMs`, then stays up. */
 function program(dir: string, name: string, delayMs = 30, prelude = ""): string[] {
+  // The TERM trap comes first: a component stopped right after it was ready must already have it.
   return sh(
-    `${prelude}date +%s%3N >> ${q(join(dir, `${name}.starts`))}; (sleep ${delayMs / 1000}; : > ${q(join(dir, `${name}.ready`))}) & ` +
-      `trap ': > ${join(dir, `${name}.term`)}; exit 0' TERM; ${IDLE}`,
+    `trap ': > ${join(dir, `${name}.term`)}; exit 0' TERM; ` +
+      `${prelude}date +%s%3N >> ${q(join(dir, `${name}.starts`))}; (sleep ${delayMs / 1000}; : > ${q(join(dir, `${name}.ready`))}) & ${IDLE}`,
   );
 }
 const starts = (dir: string, name: string) => (existsSync(join(dir, `${name}.starts`)) ? readFileSync(join(dir, `${name}.starts`), "utf8").trim().split("\n").map(Number) : []);
@@ -123,8 +124,9 @@ describe("component supervisor", () => {
     const stubborn = sh(`trap '' TERM; : > ${q(join(dir, "s.up"))}; ${IDLE}`);
     const sup = new Supervisor(
       [
-        { name: "base", argv: program(dir, "base", 5) },
-        { name: "top", argv: program(dir, "top", 5), dependsOn: ["base"] },
+        // ready probes: stopped before its shell set the TERM trap, a program leaves no .term file
+        { name: "base", argv: program(dir, "base", 5), ready: fileExists(join(dir, "base.ready")) },
+        { name: "top", argv: program(dir, "top", 5), dependsOn: ["base"], ready: fileExists(join(dir, "top.ready")) },
         { name: "stubborn", argv: stubborn, dependsOn: ["base"], ready: fileExists(join(dir, "s.up")) },
       ],
       { logDir: dir, log: memoryLogger(), ...fast, stopGraceMs: 300 },
