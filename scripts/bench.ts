@@ -1,11 +1,12 @@
 // `npm run bench`: runs the sub-benchmarks as subprocesses (each keeps its own process, so one
 // that crashes or leaks cannot skew another) and merges their JSON into dist/bench.json with when
 // it was measured, the host's load around each part and the machine's facts.
-//   tsx scripts/bench.ts [--only kube,k3s,boot] [--out FILE] [--boot-runs N] [--idle-seconds N]
+//   tsx scripts/bench.ts [--only kube,k3s,boot,node] [--out FILE] [--boot-runs N] [--idle-seconds N] [--node-memory MiB,...]
 // Parts not run keep their previous figures in the file, each with its own measuredAt and load.
 //   kube: builder/kube/figures.ts (binary and archive sizes, caches, build time; builds when cold)
 //   k3s:  scripts/bench-k3s.ts (a server and an agent to Ready in namespaces; root)
 //   boot: builder/bench/boot.ts (QEMU boots of the built ISO; writes dist/bench-boot.json)
+//   node: builder/bench/node.ts (the live ISO to node Ready at each memory size; OS idle memory)
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
@@ -13,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessRunner, type Runner } from "../src/exec/runner.ts";
 
-export const partNames = ["kube", "k3s", "boot"] as const;
+export const partNames = ["kube", "k3s", "boot", "node"] as const;
 export type PartName = (typeof partNames)[number];
 
 export interface BenchOptions {
@@ -21,6 +22,8 @@ export interface BenchOptions {
   out: string;
   bootRuns?: number;
   idleSeconds?: number;
+  /** memory sizes (MiB) the node part boots the live ISO with */
+  nodeMemory?: string;
 }
 
 export interface PartResult {
@@ -62,7 +65,8 @@ export function parseBenchArgs(argv: string[], repo: string): BenchOptions {
     } else if (a === "--out") opts.out = resolve(value(i, a));
     else if (a === "--boot-runs") opts.bootRuns = count(i, a);
     else if (a === "--idle-seconds") opts.idleSeconds = count(i, a);
-    else throw new Error(`unknown option ${a} (options: --only ${partNames.join(",")}, --out FILE, --boot-runs N, --idle-seconds N)`);
+    else if (a === "--node-memory") opts.nodeMemory = value(i, a);
+    else throw new Error(`unknown option ${a} (options: --only ${partNames.join(",")}, --out FILE, --boot-runs N, --idle-seconds N, --node-memory MiB,...)`);
     i++;
   }
   return opts;
@@ -73,11 +77,12 @@ export function partCommand(part: PartName, opts: BenchOptions, repo: string, no
   const tsx = (file: string, ...args: string[]) => [node, "--import", "tsx", join(repo, file), ...args];
   if (part === "kube") return tsx("builder/kube/figures.ts");
   if (part === "k3s") return tsx("scripts/bench-k3s.ts", ...(opts.idleSeconds ? ["--idle-seconds", String(opts.idleSeconds)] : []));
+  if (part === "node") return tsx("builder/bench/node.ts", ...(opts.nodeMemory ? ["--memory", opts.nodeMemory] : []));
   return tsx("builder/bench/boot.ts", ...(opts.bootRuns ? ["--runs", String(opts.bootRuns)] : []));
 }
 
 /**
- * A part's JSON: kube and k3s print one document on stdout; boot prints a line per run and writes
+ * A part's JSON: kube, k3s and node print one document on stdout; boot prints a line per run and writes
  * the whole to dist/bench-boot.json, which must be newer than the start of this run.
  */
 export async function readPartResult(part: PartName, stdout: string, repo: string, startedAt: Date): Promise<unknown> {

@@ -7,16 +7,8 @@ import { writeFile, mkdir, readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { INITRD, ISO, KERNEL, REPO, Vm } from "../../test/vm/harness.ts";
+import { timeBaseline } from "./baseline.ts";
 import { liveCmdline } from "../vm/qemu-args.ts";
-
-async function timeBaseline(): Promise<number> {
-  const vm = await Vm.boot({ name: "bench-baseline", kernel: KERNEL, initrd: INITRD, append: "console=ttyS0,115200 quiet k3os.probe" });
-  try {
-    return (await vm.waitFor(/K3OS-PROBE-OK/, 120_000)).seconds;
-  } finally {
-    await vm.kill();
-  }
-}
 
 async function timeLogin(name: string, direct: boolean): Promise<{ login: number; initStart: number }> {
   const vm = await Vm.boot(direct ? { name, kernel: KERNEL, initrd: INITRD, append: liveCmdline() } : { name, iso: ISO });

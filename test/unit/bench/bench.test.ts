@@ -17,7 +17,7 @@ const part = (measuredAt: string, result: unknown, ok = true): PartResult => ({
 describe("bench options", () => {
   test("with no options every part runs and the figures go to dist/bench.json", () => {
     const o = parseBenchArgs([], repo);
-    assert.deepEqual(o.only, ["kube", "k3s", "boot"]);
+    assert.deepEqual(o.only, ["kube", "k3s", "boot", "node"]);
     assert.equal(o.out, "/repo/dist/bench.json");
   });
 
@@ -26,17 +26,18 @@ describe("bench options", () => {
   });
 
   test("an unknown part, an unknown option or a bad count is refused with what is accepted", () => {
-    assert.throws(() => parseBenchArgs(["--only", "kube,disk"], repo), /--only takes kube,k3s,boot/);
+    assert.throws(() => parseBenchArgs(["--only", "kube,disk"], repo), /--only takes kube,k3s,boot,node/);
     assert.throws(() => parseBenchArgs(["--fast"], repo), /unknown option --fast/);
     assert.throws(() => parseBenchArgs(["--boot-runs", "0"], repo), /positive whole number/);
     assert.throws(() => parseBenchArgs(["--out"], repo), /--out needs a value/);
   });
 
   test("each part is its own tsx subprocess and gets its own options", () => {
-    const o = parseBenchArgs(["--boot-runs", "3", "--idle-seconds", "10"], repo);
+    const o = parseBenchArgs(["--boot-runs", "3", "--idle-seconds", "10", "--node-memory", "1024,768"], repo);
     assert.deepEqual(partCommand("kube", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/kube/figures.ts"]);
     assert.deepEqual(partCommand("k3s", o, repo, "node"), ["node", "--import", "tsx", "/repo/scripts/bench-k3s.ts", "--idle-seconds", "10"]);
     assert.deepEqual(partCommand("boot", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/bench/boot.ts", "--runs", "3"]);
+    assert.deepEqual(partCommand("node", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/bench/node.ts", "--memory", "1024,768"]);
   });
 });
 

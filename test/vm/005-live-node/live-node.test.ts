@@ -3,6 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Vm } from "../harness.ts";
+import { waitForNodeReady } from "../node.ts";
 
 let vm: Vm;
 
@@ -19,26 +20,8 @@ after(async () => {
 const READY_TIMEOUT_MS = 900_000;
 
 test("k3s-service brings the live node to Ready, labelled k3os.io/mode=live, as a server", async () => {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  // Each kubectl is a start of the whole multi-call binary (seconds under TCG) that would slow
-  // the node it waits for: poll k3s's own log until the kubelet is up, then ask the API.
-  while ((await vm.run("sudo -n grep -q 'kubelet is ready' /var/log/k3s-service.log", 60_000)).code !== 0) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-  const jsonpath = `{.items[0].metadata.name} {.items[0].status.conditions[?(@.type=="Ready")].status}`;
-  let last = "";
-  for (;;) {
-    const r = await vm.run(`sudo -n kubectl get nodes -o jsonpath='${jsonpath}' 2>&1`, 120_000);
-    last = r.out;
-    if (r.code === 0 && / True$/.test(r.out)) break;
-    if (Date.now() > deadline) {
-      const log = await vm.run("sudo -n tail -n 30 /var/log/k3s-service.log", 60_000);
-      assert.fail(`node not Ready after ${READY_TIMEOUT_MS / 1000} s: ${last}\n${log.out}`);
-    }
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-  process.stdout.write(`# boot to node Ready (${vm.accel}, BIOS): ${((Date.now() - vm.startedAt) / 1000).toFixed(1)} s\n`);
+  const seconds = await waitForNodeReady(vm, READY_TIMEOUT_MS);
+  process.stdout.write(`# boot to node Ready (${vm.accel}, BIOS): ${seconds.toFixed(1)} s\n`);
   const labels = await vm.run("sudo -n kubectl get nodes -o jsonpath='{.items[0].metadata.labels}'");
   const parsed = JSON.parse(labels.out) as Record<string, string>;
   assert.equal(parsed["k3os.io/mode"], "live");
