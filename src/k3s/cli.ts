@@ -50,7 +50,8 @@ function nodeCommand(program: Command, name: "server" | "agent", io: K3sIo, setC
       const parsed = parseNodeArgs(name, flags, { env: io.env, root, log: bootLog, writeOut: io.stdout });
       if (parsed.kind === "help") return setCode(0);
       const s = parsed.settings;
-      const log = createLogger({ prefix: "k3s", debug: s.debug, write: (l) => io.stderr(`${l}\n`) });
+      // Timestamped, as k3s's own log: the node's start-up timeline is read from it.
+      const log = createLogger({ prefix: "k3s", debug: s.debug, write: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
       const runner = io.runner ?? new ProcessRunner(log.debug);
       const ctx = { root, kubeDir: kubeDir(io.env), env: io.env, log, runner, host: readHostFacts(root) };
       setCode(await (name === "server" ? runServer(s, ctx) : runAgent(s, ctx)));

@@ -55,3 +55,9 @@ export async function readGuestMemory(vm: Vm): Promise<GuestMemory> {
   if (r.code !== 0) throw new Error(`memory probe failed (${r.code}): ${r.out}`);
   return parseMemoryProbe(r.out);
 }
+
+/** k3s's start-up timeline from its log: each component started, ready, and each image archive imported. */
+export async function readK3sTimeline(vm: Vm): Promise<string[]> {
+  const r = await vm.run("sudo -n grep -E ' k3s: (started|imported|.* is ready)' /var/log/k3s-service.log | head -n 40", 60_000);
+  return r.out.split("\n").filter(Boolean);
+}

@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Vm } from "../harness.ts";
-import { waitForNodeReady } from "../node.ts";
+import { readK3sTimeline, waitForNodeReady } from "../node.ts";
 
 let vm: Vm;
 
@@ -22,6 +22,7 @@ const READY_TIMEOUT_MS = 900_000;
 test("k3s-service brings the live node to Ready, labelled k3os.io/mode=live, as a server", async () => {
   const seconds = await waitForNodeReady(vm, READY_TIMEOUT_MS);
   process.stdout.write(`# boot to node Ready (${vm.accel}, BIOS): ${seconds.toFixed(1)} s\n`);
+  for (const line of await readK3sTimeline(vm)) process.stdout.write(`#   ${line}\n`);
   const labels = await vm.run("sudo -n kubectl get nodes -o jsonpath='{.items[0].metadata.labels}'");
   const parsed = JSON.parse(labels.out) as Record<string, string>;
   assert.equal(parsed["k3os.io/mode"], "live");
