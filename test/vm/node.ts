@@ -56,8 +56,8 @@ export async function readGuestMemory(vm: Vm): Promise<GuestMemory> {
   return parseMemoryProbe(r.out);
 }
 
-/** k3s's start-up timeline from its log: each component started, ready, and each image archive imported. */
+/** k3s's start-up timeline from its log: each component started, ready, and each image archive imported, each restart. */
 export async function readK3sTimeline(vm: Vm): Promise<string[]> {
-  const r = await vm.run("sudo -n grep -E ' k3s: (started|imported|.* is ready)' /var/log/k3s-service.log | head -n 40", 60_000);
+  const r = await vm.run("sudo -n grep -E ' k3s: (started|imported|.* is ready|warning: .* restarting)' /var/log/k3s-service.log | head -n 40", 60_000);
   return r.out.split("\n").filter(Boolean);
 }

@@ -68,7 +68,7 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return fmt.Errorf("backend %q (vxlan and host-gw are built in): %w", config.BackendType, err)
 	}
-	bn, err := be.RegisterNetwork(ctx, &wg, config)
+	bn, err := registerNetwork(ctx, be, &wg, config)
 	if err != nil {
 		return fmt.Errorf("registering the network: %w", err)
 	}
@@ -100,6 +100,27 @@ func waitNetworkConfig(ctx context.Context, sm subnet.Manager) (*subnet.Config, 
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// registerNetwork retries until the node has its lease. Upstream flanneld exits when its Node is
+// not registered within 30 s or has no podCIDR yet, and its pod is restarted; on a starting node
+// (the kubelet registers the Node, the controller-manager then assigns the CIDR) that costs a
+// process start and the supervisor's backoff each time: three restarts, 170 s, under QEMU TCG.
+// The vxlan and host-gw backends set up their device idempotently, so retrying in-process is what
+// a restart would do.
+func registerNetwork(ctx context.Context, be backend.Backend, wg *sync.WaitGroup, config *subnet.Config) (backend.Network, error) {
+	for {
+		bn, err := be.RegisterNetwork(ctx, wg, config)
+		if err == nil {
+			return bn, nil
+		}
+		klog.Errorf("flanneld: registering the network (retrying): %v", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
 		}
 	}
 }
