@@ -46,6 +46,27 @@ export async function unpackSystem(): Promise<OsSystem> {
   return { dir, version, squashfs: join(components, version, "k3os.squashfs") };
 }
 
+// A test run that ends early (an error, Ctrl-C, a CI timeout) must not leave nodes running: their
+// PID 1 outlives the pty that `script` held.
+const running = new Set<OsNode>();
+function killRunning(): void {
+  for (const n of running) {
+    const init = n.initPid ?? namespaceInit(n);
+    try {
+      if (init) process.kill(init, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+process.on("exit", killRunning);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    killRunning();
+    process.kill(process.pid, sig);
+  });
+}
+
 export interface OsNode {
   name: string;
   host: LabHost;
@@ -117,7 +138,11 @@ export async function bootOsNode(system: OsSystem, host: LabHost, o: OsNodeOptio
   n.startedAt = Date.now();
   proc.stdout!.on("data", (d: Buffer) => (n.console += d.toString("utf8").replace(/\r/g, "")));
   proc.stderr!.on("data", (d: Buffer) => (n.console += d));
-  proc.on("exit", (code) => Object.assign(n.exit, { done: true, code }));
+  running.add(n);
+  proc.on("exit", (code) => {
+    Object.assign(n.exit, { done: true, code });
+    running.delete(n);
+  });
   await waitUntil(`${n.name}: /sbin/init started`, n, () => findInit(n), 120_000, 200);
   return n;
 }
@@ -130,24 +155,29 @@ function children(pid: number): number[] {
   }
 }
 
-/** Finds PID 1 of the node's PID namespace among script's descendants, once it runs /sbin/init. */
-function findInit(n: OsNode): boolean {
-  const todo = [n.proc!.pid!];
+/** PID (host's view) of PID 1 of the node's PID namespace: the boot script, then /sbin/init. */
+function namespaceInit(n: OsNode): number | undefined {
+  const todo = n.proc?.pid ? [n.proc.pid] : [];
   while (todo.length > 0) {
     const pid = todo.shift()!;
     try {
       const nspid = readFileSync(`/proc/${pid}/status`, "utf8").match(/^NSpid:\s+(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
-      if (nspid.length === 2 && nspid[1] === "1" && readlinkSync(`/proc/${pid}/exe`).endsWith("/init")) {
-        n.initPid = pid;
-        n.pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
-        return true;
-      }
+      if (nspid.length === 2 && nspid[1] === "1") return pid;
     } catch {
       // exited meanwhile
     }
     todo.push(...children(pid));
   }
-  return false;
+  return undefined;
+}
+
+/** True once the namespace's PID 1 runs the image's /sbin/init; records its PID and PID namespace. */
+function findInit(n: OsNode): boolean {
+  const pid = namespaceInit(n);
+  if (!pid || !readlinkSync(`/proc/${pid}/exe`).endsWith("/init")) return false;
+  n.initPid = pid;
+  n.pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
+  return true;
 }
 
 /**
@@ -184,7 +214,8 @@ export const kubectl = (n: OsNode, args: string[], input?: string) => inNode(n, 
  * them goes the mount namespace and every mount in it. Returns when `script` has exited. */
 export async function killOsNode(n: OsNode, timeoutMs = 60_000): Promise<void> {
   if (!n.proc || n.exit.done) return;
-  if (n.initPid) process.kill(n.initPid, "SIGKILL");
+  const init = n.initPid ?? namespaceInit(n);
+  if (init) process.kill(init, "SIGKILL");
   else n.proc.kill("SIGKILL");
   const t0 = Date.now();
   while (!n.exit.done && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 100));
