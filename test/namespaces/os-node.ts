@@ -39,11 +39,16 @@ export interface OsSystem {
 export async function unpackSystem(): Promise<OsSystem> {
   if (!existsSync(ROOTFS_TAR)) throw new Error(`no built image at ${ROOTFS_TAR}: build it (npx tsx builder/cli.ts build) or set K3OS_ARTIFACTS`);
   const dir = mkdtempSync(join(tmpdir(), "k3os-os-system-"));
-  // Only the k3os component (the /usr squashfs): the host's kernel runs the nodes.
-  await runner.run(["tar", "-xzf", ROOTFS_TAR, "-C", dir, "--strip-components=1", "--wildcards", "*/k3os/system/k3os"]);
-  const components = join(dir, "k3os/system/k3os");
-  const version = readlinkSync(join(components, "current"));
-  return { dir, version, squashfs: join(components, version, "k3os.squashfs") };
+  try {
+    // Only the k3os component (the /usr squashfs): the host's kernel runs the nodes.
+    await runner.run(["tar", "-xzf", ROOTFS_TAR, "-C", dir, "--strip-components=1", "--wildcards", "*/k3os/system/k3os"]);
+    const components = join(dir, "k3os/system/k3os");
+    const version = readlinkSync(join(components, "current"));
+    return { dir, version, squashfs: join(components, version, "k3os.squashfs") };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 // A test run that ends early (an error, Ctrl-C, a CI timeout) must not leave nodes running: their
