@@ -4,7 +4,6 @@ import { test } from "node:test";
 import { NetLab, labNamespaces } from "./lab.ts";
 
 test("two lab hosts reach each other over TCP, and nothing is left after the lab is destroyed", async () => {
-  const before = await labNamespaces();
   const lab = await NetLab.create();
   try {
     const a = await lab.addHost("a", 11);
@@ -22,11 +21,10 @@ test("two lab hosts reach each other over TCP, and nothing is left after the lab
   } finally {
     await lab.destroy();
   }
-  assert.deepEqual(await labNamespaces(), before);
+  assert.deepEqual(await labNamespaces(lab), []);
 });
 
 test("a DHCP host is leased the address the lab gave it (by its MAC), and the lab's DHCP server goes with the lab", async () => {
-  const before = await labNamespaces();
   const lab = await NetLab.create("10.219.0");
   let dhcpd = "";
   try {
@@ -42,6 +40,6 @@ test("a DHCP host is leased the address the lab gave it (by its MAC), and the la
   } finally {
     await lab.destroy();
   }
-  assert.deepEqual(await labNamespaces(), before);
+  assert.deepEqual(await labNamespaces(lab), []);
   for (const pid of dhcpd.split("\n").filter(Boolean)) assert.equal(existsSync(`/proc/${pid}`), false, `udhcpd ${pid} is gone`);
 });

@@ -148,8 +148,10 @@ export class NetLab {
   }
 }
 
-/** Network namespaces whose name marks them as a lab's, for leak checks. */
-export async function labNamespaces(): Promise<string[]> {
+/** Network namespaces whose name marks them as a lab's (or as the given lab's: other test runs on
+ * the same machine make and remove labs of their own meanwhile), for leak checks. */
+export async function labNamespaces(lab?: NetLab): Promise<string[]> {
   const { stdout } = await runner.run(["ip", "netns", "list"]);
-  return stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith("k3os-"));
+  const prefix = lab ? `k3os-${lab.id}-` : "k3os-";
+  return stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith(prefix));
 }
