@@ -22,7 +22,8 @@ if wants tools || wants namespaces || wants vm; then
   echo "== node images (pause, CoreDNS, local-path-provisioner; cached by inputs)"
   npx tsx builder/kube/node-images.ts
 fi
-if wants vm; then
+# The namespaces tier boots the built OS too (test/namespaces/os-*.test.ts), as the vm tier does.
+if wants namespaces || wants vm; then
   echo "== image artifacts (builder, cached by inputs)"
   npx tsx builder/cli.ts build
 fi

@@ -69,7 +69,9 @@ export async function prepareServer(s: Settings, ctx: PrepareContext): Promise<P
   const paths = nodePaths(s, ctx.root);
   const identity = resolveNodeIdentity(s, ctx.host);
   makeDirs(paths);
-  const written = await ensureServerPki(s, paths, { now: ctx.now, log: ctx.log, hostname: identity.nodeName });
+  // As k3s: the node's addresses are SANs of the serving certificate, a detected one too (without
+  // --node-ip it is the default route's): agents and other servers join at it.
+  const written = await ensureServerPki({ ...s, nodeIp: identity.nodeIps }, paths, { now: ctx.now, log: ctx.log, hostname: identity.nodeName });
   const tokens = ensureServerTokens(s, paths);
   writeAdminKubeconfig(s, paths);
   written.push(

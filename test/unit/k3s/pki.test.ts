@@ -10,6 +10,9 @@ import { nodePaths, type NodePaths } from "../../../src/k3s/paths.ts";
 import { ensureServerPki, writeAdminKubeconfig } from "../../../src/k3s/pki/server-pki.ts";
 import { ensureLocalAgentPki } from "../../../src/k3s/pki/agent-pki.ts";
 import { validateSettings } from "../../../src/k3s/settings.ts";
+import { kubeBinaries } from "../../../src/k3s/binaries.ts";
+import type { HostFacts } from "../../../src/k3s/host-facts.ts";
+import { prepareServer } from "../../../src/k3s/prepare.ts";
 import { tempRoot } from "./helpers.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
@@ -146,5 +149,23 @@ describe("server PKI", () => {
     const kc = parse(readFileSync(p.agent.kubeletKubeconfig, "utf8"));
     assert.equal(kc.users[0].user["client-key"], p.agent.clientKubelet.key);
     assert.equal(readFileSync(p.agent.clientKubelet.key, "utf8"), readFileSync(join(p.server.tls.dir, "client-kubelet.key"), "utf8"));
+  });
+});
+
+describe("server PKI of a node without --node-ip", () => {
+  it("puts the address it found on the default route's interface in the apiserver's certificate", async () => {
+    const root = tempRoot();
+    const s = validateSettings({ command: "server" });
+    const host: HostFacts = {
+      hostname: "node2",
+      procNetRoute: "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\nlo\t0000007F\t00000000\t0001\t0\t0\t0\t000000FF\neth0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\n",
+      interfaces: { eth0: [{ address: "10.0.0.7", netmask: "255.255.255.0", family: "IPv4", mac: "02:00:00:00:00:07", internal: false, cidr: "10.0.0.7/24" }] },
+      canAdjustOomScore: true,
+      apparmorEnabled: false,
+      rootIsRamfs: false,
+    };
+    const node = await prepareServer(s, { root, log: memoryLogger(), now: NOW, host, bins: kubeBinaries("/k") });
+    assert.deepEqual(node.identity.nodeIps, ["10.0.0.7"]);
+    assert.match(cert(node.paths.server.tls.servingKubeApiserver.crt).subjectAltName ?? "", /IP Address:10\.0\.0\.7\b/);
   });
 });
