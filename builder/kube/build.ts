@@ -3,7 +3,7 @@
 // CLI: npx tsx builder/kube/build.ts   (prints the directory on stdout, progress on stderr)
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,18 +11,19 @@ import { goBuildInputs, hashFiles, publishCacheDir } from "./cache-key.ts";
 import { buildTarget, downloadModules, type GoBuildContext } from "./go-build.ts";
 import { findGo } from "./go-tool.ts";
 import { ensureDebianPackages } from "./prerequisites.ts";
-import { applets, goTargets, multicallName } from "./targets.ts";
+import { applets, cniName, cniPlugins, goTargets, multicallName } from "./targets.ts";
+import { generateUpstreamMains } from "./upstream-mains.ts";
 import { checkGoMod, kubeDir, readVersions, versionOf, versionsPath, type Versions } from "./versions.ts";
 
 export interface KubeComponents {
-  /** The cache entry: bin/ (multi-call binary, its applet symlinks, shim, runc, crictl, coredns), cni/. */
+  /** The cache entry: bin/ (multi-call binary and its applet symlinks, shim, runc, coredns), cni/ (cni and its plugin symlinks). */
   dir: string;
   binDir: string;
   cniDir: string;
   key: string;
   /** The multi-call binary. */
   multicall: string;
-  /** Every command by name (applets are symlinks to the multi-call binary). */
+  /** Every command and CNI plugin by name (applets and plugins are symlinks to their multi-call binary). */
   binaries: Record<string, string>;
   versions: Versions;
   /** True when this call built the entry, false when it was already cached. */
@@ -62,8 +63,11 @@ export async function ensureKubeComponents(opts: EnsureOptions = {}): Promise<Ku
   await rm(partial, { recursive: true, force: true });
   try {
     await downloadModules(ctx);
+    await generateUpstreamMains(ctx);
     for (const target of targets) await buildTarget(ctx, target, partial);
+    // Relative links: the image copies bin/ and cni/ with cp -a and they still point next door.
     for (const name of applets) await symlink(multicallName, join(partial, "bin", name));
+    for (const name of cniPlugins) await symlink(cniName, join(partial, "cni", name));
     await writeManifest(partial, key, versions, (Date.now() - started) / 1000);
     await publishCacheDir(partial, dir);
   } catch (e) {
@@ -82,13 +86,13 @@ async function describe(dir: string, key: string, versions: Versions, built: boo
   return { dir, binDir, cniDir, key, multicall: join(binDir, multicallName), binaries, versions, built };
 }
 
-/** manifest.json: what was built from which versions, each file's size and sha256. */
+/** manifest.json: what was built from which versions, each binary's size and sha256 (not the symlinks). */
 async function writeManifest(dir: string, key: string, versions: Versions, seconds: number): Promise<void> {
   const files: Record<string, { bytes: number; sha256: string }> = {};
   for (const sub of ["bin", "cni"]) {
     for (const f of (await readdir(join(dir, sub))).sort()) {
       const p = join(dir, sub, f);
-      if ((applets as readonly string[]).includes(f)) continue; // symlinks
+      if ((await lstat(p)).isSymbolicLink()) continue;
       const data = await readFile(p);
       files[`${sub}/${f}`] = { bytes: (await stat(p)).size, sha256: createHash("sha256").update(data).digest("hex") };
     }

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { upstreamDir } from "./targets.ts";
 
 async function listFiles(dir: string, accept: (path: string) => boolean): Promise<string[]> {
   const out: string[] = [];
@@ -26,11 +27,16 @@ export async function hashFiles(base: string, files: string[], extra: string[] =
   return h.digest("hex").slice(0, 16);
 }
 
-/** Inputs of the Go build: versions.json, go.mod, go.sum, the Go sources and the build recipe. */
+/**
+ * Inputs of the Go build: versions.json, go.mod, go.sum, our Go sources and the build recipe. The
+ * generated upstream packages are left out: go.mod/go.sum pin what they are copied from and
+ * upstream-mains.ts how, and they exist only after a build, so hashing them would change the key.
+ */
 export async function goBuildInputs(kubeDir: string, versionsPath: string): Promise<string[]> {
-  const recipe = new Set(["go.mod", "go.sum", "targets.ts", "ldflags.ts", "go-build.ts"]);
+  const recipe = new Set(["go.mod", "go.sum", "targets.ts", "ldflags.ts", "go-build.ts", "upstream-mains.ts"]);
   const files = await listFiles(kubeDir, (p) => {
     const rel = relative(kubeDir, p);
+    if (rel.startsWith(`${upstreamDir}/`)) return false;
     return rel.endsWith(".go") || rel.startsWith("stub/") || recipe.has(rel);
   });
   return [versionsPath, ...files];

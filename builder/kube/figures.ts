@@ -1,8 +1,8 @@
 // Size figures of a built cache entry, for the bench and the docs: each binary raw and as zstd -19
 // (how the squashfs will store it), the node's image archives, and the module and build caches.
 // CLI: npx tsx builder/kube/figures.ts  (JSON on stdout; builds first when the cache is cold)
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, readFile, readlink, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessRunner } from "../../src/exec/runner.ts";
 import { ensureKubeComponents } from "./build.ts";
@@ -12,6 +12,8 @@ export interface KubeFigures {
   key: string;
   buildSeconds: number;
   binaries: Record<string, { bytes: number; zstd19Bytes: number }>;
+  /** The names each binary answers to through symlinks (applets of k3os-kube, plugins of cni). */
+  links: Record<string, string[]>;
   totalBytes: number;
   totalZstd19Bytes: number;
   /** Docker-archives of the node's images (uncompressed layers), by image name. */
@@ -46,6 +48,12 @@ export async function measureKubeFigures(): Promise<KubeFigures> {
   for (const [file, { bytes }] of Object.entries(manifest.files)) {
     binaries[file] = { bytes, zstd19Bytes: await zstdSize(join(kube.dir, file)) };
   }
+  const links: KubeFigures["links"] = {};
+  for (const [name, path] of Object.entries(kube.binaries).sort()) {
+    if (!(await lstat(path)).isSymbolicLink()) continue;
+    const target = relative(kube.dir, join(path, "..", await readlink(path)));
+    (links[target] ??= []).push(name);
+  }
   const images = await ensureNodeImages({ kube });
   const imageArchiveBytes: Record<string, number> = {};
   for (const [name, img] of Object.entries(images.images)) imageArchiveBytes[name] = (await stat(img.archive)).size;
@@ -54,6 +62,7 @@ export async function measureKubeFigures(): Promise<KubeFigures> {
     key: kube.key,
     buildSeconds: manifest.buildSeconds,
     binaries,
+    links,
     totalBytes: sum("bytes"),
     totalZstd19Bytes: sum("zstd19Bytes"),
     imageArchiveBytes,

@@ -395,9 +395,10 @@ replace (
 	k8s.io/streaming => k8s.io/streaming v0.37.2
 )
 
-// Upstream `main` packages built as their own binaries from this same module graph: the shim runs
-// once per pod (small is better), crictl and the CNI plugins are `main` packages that cannot be
-// imported, runc needs cgo. CoreDNS is built from our own main (cmd/coredns) with fewer plugins.
+// Upstream `main` packages: the shim (its own binary: it runs once per pod) and runc (cgo) are
+// built as they are; crictl and the CNI plugins are copied by upstream-mains.ts into git-ignored
+// packages our dispatchers link; listed here so the module graph keeps them and their imports
+// although nothing in git imports them (the generator's `go list` needs them before it writes).
 tool (
 	github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
 	github.com/containernetworking/plugins/plugins/ipam/host-local

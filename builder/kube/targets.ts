@@ -6,8 +6,76 @@ import type { Versions } from "./versions.ts";
 export const multicallName = "k3os-kube";
 export const applets = [
   "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
-  "containerd", "ctr", "etcd", "kine", "flanneld",
+  "containerd", "ctr", "crictl", "etcd", "kine", "flanneld",
 ] as const;
+
+/**
+ * The CNI plugins, one multi-call binary (as k3s ships them): runtimes exec a plugin by its file
+ * name in the CNI bin dir, so each name is a symlink to `cni`, which dispatches on argv[0].
+ */
+export const cniName = "cni";
+export const cniPlugins = ["bridge", "host-local", "loopback", "portmap", "bandwidth", "firewall"] as const;
+
+/**
+ * Upstream `main` packages our dispatchers link. Go cannot import a `main` package, so before the
+ * build upstream-mains.ts copies each one's files from the module cache into `dir` (git-ignored)
+ * as package `goPackage` with `main()` renamed `Main()`; the version is the module's, checked
+ * against versions.json. (k3s did this with forks that export Main; the proxy refuses those.)
+ */
+export interface UpstreamMain {
+  /** The command or plugin name it is dispatched as. */
+  name: string;
+  pkg: string;
+  /** versions.json component whose pinned version the module must have. */
+  component: string;
+  /** Directory of the generated package, relative to builder/kube. */
+  dir: string;
+  goPackage: string;
+  /** Exact replacements on top of the rename, each of which must match `count` times. */
+  patches?: UpstreamPatch[];
+}
+
+export interface UpstreamPatch {
+  file: string;
+  from: string;
+  to: string;
+  count: number;
+  why: string;
+}
+
+// crictl imports cri-tools' e2e test framework only for its constant OSWindows; that package links
+// ginkgo and gomega, whose init() adds ~50 -ginkgo.* flags to Go's global flag set (kube-proxy
+// exposes that set as its own flags) and registers a BeforeSuite, in every applet of k3os-kube.
+const crictlWithoutTestFramework: UpstreamPatch[] = ["main.go", "container.go"].flatMap((file) => [
+  { file, from: '\t"sigs.k8s.io/cri-tools/pkg/framework"\n', to: "", count: 1, why: "drop the e2e test framework import" },
+  { file, from: "framework.OSWindows", to: '"windows"', count: 1, why: "its value, the only thing crictl uses from it" },
+]);
+
+/** Parent of the generated packages: git-ignored and left out of the cache key (go.mod pins them). */
+export const upstreamDir = "internal/upstream";
+
+const cniPackages: Record<(typeof cniPlugins)[number], string> = {
+  bridge: "plugins/main/bridge",
+  "host-local": "plugins/ipam/host-local",
+  loopback: "plugins/main/loopback",
+  portmap: "plugins/meta/portmap",
+  bandwidth: "plugins/meta/bandwidth",
+  firewall: "plugins/meta/firewall",
+};
+
+export const upstreamMains: UpstreamMain[] = [
+  {
+    name: "crictl", pkg: "sigs.k8s.io/cri-tools/cmd/crictl", component: "cri-tools", dir: `${upstreamDir}/crictl`, goPackage: "crictl",
+    patches: crictlWithoutTestFramework,
+  },
+  ...cniPlugins.map((name) => ({
+    name,
+    pkg: `github.com/containernetworking/plugins/${cniPackages[name]}`,
+    component: "cni-plugins",
+    dir: `${upstreamDir}/cni/${name}`,
+    goPackage: name.replaceAll("-", ""),
+  })),
+];
 
 export interface GoTarget {
   /** Output directory inside the cache entry. */
@@ -32,7 +100,6 @@ export function goTargets(versions: Versions): GoTarget[] {
         // The shim runs once per pod: standalone it starts in ~3 ms with ~14 MB RSS, inside the big
         // binary 62 ms and 167 MB (every package's init runs), and it re-executes /proc/self/exe.
         "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
-        "sigs.k8s.io/cri-tools/cmd/crictl",
         // CoreDNS registers flags on the global flag set in init(): kept out of the multi-call binary.
         // Our main links only the plugins a node's Corefile uses (upstream's links every cloud SDK).
         "./cmd/coredns",
@@ -43,14 +110,9 @@ export function goTargets(versions: Versions): GoTarget[] {
     },
     {
       outDir: "cni",
-      packages: [
-        "github.com/containernetworking/plugins/plugins/main/bridge",
-        "github.com/containernetworking/plugins/plugins/main/loopback",
-        "github.com/containernetworking/plugins/plugins/ipam/host-local",
-        "github.com/containernetworking/plugins/plugins/meta/portmap",
-        "github.com/containernetworking/plugins/plugins/meta/bandwidth",
-        "github.com/containernetworking/plugins/plugins/meta/firewall",
-      ],
+      // Its own binary, not applets of k3os-kube: a pod start runs several plugins, each a new
+      // process that would run every package init of the big binary (kubectl: 170 MB RSS).
+      packages: [`./cmd/${cniName}`],
       cgo: false,
       tags: [],
       debianBuildDeps: [],

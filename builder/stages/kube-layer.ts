@@ -34,7 +34,7 @@ const NOT_ON_NODE = ["coredns"];
 export async function installKubeLayer(ctx: BuildContext, tree: string, layer: KubeLayer): Promise<void> {
   const kubeDir = join(tree, DEFAULT_KUBE_DIR);
   await mkdir(kubeDir, { recursive: true });
-  // cp -a keeps the applet symlinks pointing at the one multi-call binary
+  // cp -a keeps the relative symlinks: applets -> bin/k3os-kube, CNI plugins -> cni/cni
   await ctx.runner.run(["cp", "-a", "--no-preserve=ownership", layer.kube.binDir, join(kubeDir, "bin")]);
   await ctx.runner.run(["cp", "-a", "--no-preserve=ownership", layer.kube.cniDir, join(kubeDir, "cni")]);
   for (const name of NOT_ON_NODE) await rm(join(kubeDir, "bin", name), { force: true });

@@ -1,7 +1,8 @@
 // Where the Kubernetes components live on the node. The image ships one multi-call binary
 // (k3os-kube, applet chosen by the name it is started as) with a symlink per applet, plus the
 // programs that must stay separate: the containerd shim (it re-executes itself), runc (cgo) and
-// the CNI plugins. K3OS_KUBE_DIR overrides the directory (tests, and builds that place it elsewhere).
+// the CNI plugins (one `cni` binary in cni/, a symlink per plugin: runtimes exec them by file name).
+// K3OS_KUBE_DIR overrides the directory (tests, and builds that place it elsewhere).
 import { join } from "node:path";
 
 export const DEFAULT_KUBE_DIR = "/usr/libexec/k3os/kube";
@@ -15,6 +16,7 @@ export type Applet =
   | "kubectl"
   | "containerd"
   | "ctr"
+  | "crictl"
   | "etcd"
   | "kine"
   | "flanneld";
@@ -31,6 +33,7 @@ export function kubeBinaries(dir: string) {
     /** The symlink named after the applet, so argv[0] picks it. */
     applet: (name: Applet) => join(bin, name),
     multiCall: join(bin, "k3os-kube"),
+    /** An applet too; the wrappers and `k3s crictl` run it by this path. */
     crictl: join(bin, "crictl"),
     runc: join(bin, "runc"),
     shim: join(bin, "containerd-shim-runc-v2"),

@@ -3,11 +3,11 @@
 // The first run builds everything (minutes, cached by key after): see docs/kube-components.md.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
-import { applets, multicallName } from "../../builder/kube/targets.ts";
+import { applets, cniName, cniPlugins, multicallName } from "../../builder/kube/targets.ts";
 import { checkGoMod, kubeDir, versionOf } from "../../builder/kube/versions.ts";
 
 let kube: KubeComponents;
@@ -40,7 +40,8 @@ function versionChecks(k: KubeComponents): { name: string; args: string[]; expec
     { name: "crictl", args: ["--version"], expect: new RegExp(`^crictl version ${v("cri-tools")}$`, "m") },
     { name: "runc", args: ["--version"], expect: new RegExp(`^runc version ${bare("runc")}$`, "m") },
     { name: "coredns", args: ["-version"], expect: new RegExp(`^CoreDNS-${bare("coredns")}$`, "m") },
-    ...["bridge", "host-local", "loopback", "portmap", "bandwidth", "firewall"].map(cni),
+    { name: cniName, args: ["--version"], expect: new RegExp(`^CNI cni plugin ${v("cni-plugins")}$`, "m") },
+    ...cniPlugins.map(cni),
   ];
 }
 
@@ -81,11 +82,38 @@ describe("kube components", () => {
     }
   });
 
+  test("each CNI plugin also runs as the first argument of the cni binary", () => {
+    const byName = new Map(versionChecks(kube).map((c) => [c.name, c]));
+    for (const name of cniPlugins) {
+      const c = byName.get(name)!;
+      const r = run(kube.binaries[cniName]!, [name], c.env);
+      assert.match(r.out, c.expect, `${cniName} ${name} printed:\n${r.out}`);
+    }
+  });
+
   test("the multi-call binary dispatches exactly the applets the orchestrator links", () => {
     const r = run(kube.multicall, []);
     assert.equal(r.code, 2);
     const listed = r.out.match(/^commands: (.*)$/m)?.[1]?.split(" ") ?? [];
     assert.deepEqual(listed, [...applets].sort());
+  });
+
+  test("the cni binary dispatches exactly the plugins the orchestrator links", () => {
+    const r = run(kube.binaries[cniName]!, []);
+    assert.equal(r.code, 2);
+    const listed = r.out.match(/^plugins: (.*)$/m)?.[1]?.split(" ") ?? [];
+    assert.deepEqual(listed, [...cniPlugins].sort());
+  });
+
+  test("every applet and CNI plugin is a relative symlink to its multi-call binary", async () => {
+    // Relative, so the image's cp -a of bin/ and cni/ keeps them pointing next door.
+    for (const [names, target] of [[applets, multicallName], [cniPlugins, cniName]] as const) {
+      for (const name of names) {
+        const p = kube.binaries[name]!;
+        assert.ok((await lstat(p)).isSymbolicLink(), `${p} is not a symlink`);
+        assert.equal(await readlink(p), target, p);
+      }
+    }
   });
 
   test("an unknown command fails and names itself", () => {
@@ -102,7 +130,7 @@ describe("kube components", () => {
   });
 
   test("the binaries are static: no program interpreter", () => {
-    for (const name of [multicallName, "containerd-shim-runc-v2", "runc", "crictl", "coredns", "bridge"]) {
+    for (const name of [multicallName, "containerd-shim-runc-v2", "runc", "coredns", cniName]) {
       const r = run("readelf", ["-l", kube.binaries[name]!]);
       assert.equal(r.code, 0, r.out);
       assert.doesNotMatch(r.out, /Requesting program interpreter/, `${name} is dynamically linked`);

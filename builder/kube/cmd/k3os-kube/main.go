@@ -27,6 +27,7 @@ var applets = map[string]applet{
 	"kubectl":                 runKubectl,
 	"containerd":              runContainerd,
 	"ctr":                     runCtr,
+	"crictl":                  runCrictl,
 	"etcd":                    runEtcd,
 	"kine":                    runKine,
 	"flanneld":                runFlanneld,
