@@ -3,11 +3,12 @@
 // the settings measured in ../shared/notes/namespaces-node.md. Start, ask, wait, measure, stop and
 // clean up go through here so every test starts its nodes the same way.
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
+import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
 
 export const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -34,21 +35,6 @@ export function makeNode(host: LabHost, o: { name: string; kubeDir: string; pref
   mkdirSync(imagesDir, { recursive: true });
   for (const archive of o.images ?? []) copyFileSync(archive, join(imagesDir, basename(archive)));
   return { name: o.name, host, root, kubeDir: o.kubeDir, cgroupRoot: `/k3os-test-${root.slice(-6).toLowerCase()}`, output: "", exit: { done: false, code: null } };
-}
-
-/** Cgroup v1 hierarchies (and the unified one) where the kubelet's cgroupRoot must exist. */
-function cgroupDirs(cgroupRoot: string): string[] {
-  return readdirSync("/sys/fs/cgroup").map((d) => join("/sys/fs/cgroup", d, cgroupRoot)).filter((d) => existsSync(join(d, "..", "cgroup.procs")));
-}
-
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  try {
-    rmdirSync(dir);
-  } catch {
-    // still busy: the tests' leak checks report it
-  }
 }
 
 /** argv of `k3s ARGS` in the node's network namespace (the host's mount namespace). */

@@ -5,12 +5,13 @@
 // everything is the image's: sysvinit, OpenRC, `k3os config`, connman (DHCP from the lab),
 // k3s-service and its Kubernetes components. The test only writes the medium's config.yaml.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { formatArgv, ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
+import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -96,21 +97,6 @@ export interface OsNodeOptions {
   config: Record<string, unknown>;
   /** The node's kernel command line (what its /proc/cmdline reads). */
   cmdline?: string;
-}
-
-/** Cgroup hierarchies (v1 and the unified one) of the host, where the kubelet's cgroup root must exist. */
-function cgroupDirs(cgroupRoot: string): string[] {
-  return readdirSync("/sys/fs/cgroup").map((d) => join("/sys/fs/cgroup", d, cgroupRoot)).filter((d) => existsSync(join(d, "..", "cgroup.procs")));
-}
-
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  try {
-    rmdirSync(dir);
-  } catch {
-    // still busy: the tests' leak checks report it
-  }
 }
 
 /** Lays out the node's medium and seed files; nothing is mounted on the host. */
