@@ -3,7 +3,7 @@
 // once k3s-service is stopped and `k3s killall` has removed its pods; the baseline (kernel +
 // initramfs alone) is timed in the same run. The least RAM that reaches Ready is the smallest
 // size that did. Prints one JSON document on stdout; progress on stderr.
-//   tsx builder/bench/node.ts [--memory 2048,1024,768] [--ready-timeout-min N]
+//   tsx builder/bench/node.ts [--memory 2048,1024,768] [--ready-timeout-min N (default 10)]
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ export interface NodeBenchOptions {
 }
 
 export function parseNodeBenchArgs(argv: string[]): NodeBenchOptions {
-  const o: NodeBenchOptions = { memoryMb: [2048, 1024, 768], readyTimeoutMin: 20 };
+  const o: NodeBenchOptions = { memoryMb: [2048, 1024, 768], readyTimeoutMin: 10 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);

@@ -6,7 +6,7 @@ import { parseMemoryProbe } from "../../vm/node.ts";
 describe("node benchmark", () => {
   test("memory sizes are tried largest first, each once", () => {
     assert.deepEqual(parseNodeBenchArgs(["--memory", "768,2048,1024,768"]).memoryMb, [2048, 1024, 768]);
-    assert.deepEqual(parseNodeBenchArgs([]), { memoryMb: [2048, 1024, 768], readyTimeoutMin: 20 });
+    assert.deepEqual(parseNodeBenchArgs([]), { memoryMb: [2048, 1024, 768], readyTimeoutMin: 10 });
   });
 
   test("a size below 256 MiB, a non-number or an unknown option is refused with what is accepted", () => {
