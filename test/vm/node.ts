@@ -31,6 +31,8 @@ export interface GuestMemory {
   /** MemTotal - MemAvailable, MiB: what the guest's kernel counts as used */
   usedMiB: number;
   totalMiB: number;
+  /** Shmem, MiB: tmpfs contents among the used memory (a live node's whole root is a tmpfs) */
+  shmemMiB: number;
   /** PSS summed over every process, MiB (shared pages split between their users) */
   pssMiB: number;
   processes: number;
@@ -39,15 +41,15 @@ export interface GuestMemory {
 // One shell line (the console runs it as rancher with sudo): meminfo plus the PSS of every
 // process from smaps_rollup, which exists for every process on the image's 6.12 kernel.
 const MEMORY_PROBE =
-  "sudo -n sh -c 'awk \"/^MemTotal:/{t=\\$2} /^MemAvailable:/{a=\\$2} END{print t, a}\" /proc/meminfo; " +
+  "sudo -n sh -c 'awk \"/^MemTotal:/{t=\\$2} /^MemAvailable:/{a=\\$2} /^Shmem:/{m=\\$2} END{print t, a, m}\" /proc/meminfo; " +
   "cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk \"/^Pss:/{s+=\\$2; n++} END{print s, n}\"'";
 
 export function parseMemoryProbe(out: string): GuestMemory {
   const nums = out.trim().split(/\s+/).map(Number);
-  const [total, available, pss, processes] = nums;
-  if (nums.length !== 4 || nums.some((n) => !Number.isFinite(n))) throw new Error(`unexpected memory probe output: ${JSON.stringify(out)}`);
+  const [total, available, shmem, pss, processes] = nums;
+  if (nums.length !== 5 || nums.some((n) => !Number.isFinite(n))) throw new Error(`unexpected memory probe output: ${JSON.stringify(out)}`);
   const mib = (kib: number) => Number((kib / 1024).toFixed(1));
-  return { usedMiB: mib(total! - available!), totalMiB: mib(total!), pssMiB: mib(pss!), processes: processes! };
+  return { usedMiB: mib(total! - available!), totalMiB: mib(total!), shmemMiB: mib(shmem!), pssMiB: mib(pss!), processes: processes! };
 }
 
 export async function readGuestMemory(vm: Vm): Promise<GuestMemory> {

@@ -27,8 +27,8 @@ describe("node benchmark", () => {
     assert.equal(leastReadyMemory([runs[1]!]), undefined);
   });
 
-  test("the guest's memory probe is read as MiB used, total, summed PSS and a process count", () => {
-    assert.deepEqual(parseMemoryProbe("2030000 1500000\n150000 42\n"), { usedMiB: 517.6, totalMiB: 1982.4, pssMiB: 146.5, processes: 42 });
-    assert.throws(() => parseMemoryProbe("2030000 1500000\n"), /unexpected memory probe output/);
+  test("the guest's memory probe is read as MiB used, total, tmpfs (Shmem), summed PSS and a process count", () => {
+    assert.deepEqual(parseMemoryProbe("2030000 1500000 204800\n150000 42\n"), { usedMiB: 517.6, totalMiB: 1982.4, shmemMiB: 200, pssMiB: 146.5, processes: 42 });
+    assert.throws(() => parseMemoryProbe("2030000 1500000\n150000 42\n"), /unexpected memory probe output/);
   });
 });
