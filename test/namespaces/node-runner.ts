@@ -9,6 +9,7 @@ import { basename, join, resolve } from "node:path";
 import { ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
 import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
+import { pssByCommand } from "./pss.ts";
 
 export const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -136,19 +137,12 @@ export async function leftoverProcesses(n: LabNode): Promise<string> {
  * would count the shared multi-call binary once per process). */
 export function nodePss(n: LabNode): { totalMB: number; byProcessMB: Record<string, number> } {
   const ns = readlinkSync(`/proc/${k3sPid(n)}/ns/pid`);
-  const by: Record<string, number> = {};
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+  const inNode = (pid: string) => {
     try {
-      if (readlinkSync(`/proc/${pid}/ns/pid`) !== ns) continue;
-      const pss = Number(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0);
-      const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      by[name] = (by[name] ?? 0) + pss;
-      total += pss;
+      return readlinkSync(`/proc/${pid}/ns/pid`) === ns;
     } catch {
-      // exited meanwhile
+      return false; // exited meanwhile
     }
-  }
-  const mb = (kb: number) => Math.round(kb / 102.4) / 10;
-  return { totalMB: mb(total), byProcessMB: Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, mb(v)])) };
+  };
+  return pssByCommand(readdirSync("/proc").filter((d) => /^\d+$/.test(d) && inNode(d)));
 }

@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { formatArgv, ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
 import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
+import { pssByCommand } from "./pss.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -254,19 +255,5 @@ export async function nodeLeftovers(n: OsNode, o: { cgroups?: boolean } = {}): P
 
 /** PSS of the node's processes in MB by command name; `except` leaves out PIDs (e.g. k3s's tree). */
 export function nodePss(n: OsNode, except: Set<number> = new Set()): { totalMB: number; byProcessMB: Record<string, number> } {
-  const by: Record<string, number> = {};
-  let total = 0;
-  for (const pid of nodePids(n)) {
-    if (except.has(pid)) continue;
-    try {
-      const pss = Number(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0);
-      const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      by[name] = (by[name] ?? 0) + pss;
-      total += pss;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const mb = (kb: number) => Math.round(kb / 102.4) / 10;
-  return { totalMB: mb(total), byProcessMB: Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, mb(v)])) };
+  return pssByCommand(nodePids(n).filter((pid) => !except.has(pid)));
 }
