@@ -5,14 +5,9 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-
 	"github.com/containernetworking/plugins/pkg/utils/buildversion"
 
+	"k3os/kube/internal/multicall"
 	// Upstream's `package main` of each plugin, generated before the build (upstream-mains.ts).
 	"k3os/kube/internal/upstream/cni/bandwidth"
 	"k3os/kube/internal/upstream/cni/bridge"
@@ -23,47 +18,29 @@ import (
 )
 
 // Each Main reads CNI_COMMAND and the network config from the environment and stdin, and exits.
-var plugins = map[string]func(){
-	"bridge":     bridge.Main,
-	"host-local": hostlocal.Main,
-	"loopback":   loopback.Main,
-	"portmap":    portmap.Main,
-	"bandwidth":  bandwidth.Main,
-	"firewall":   firewall.Main,
+var plugins = map[string]func() int{
+	"bridge":     plugin(bridge.Main),
+	"host-local": plugin(hostlocal.Main),
+	"loopback":   plugin(loopback.Main),
+	"portmap":    plugin(portmap.Main),
+	"bandwidth":  plugin(bandwidth.Main),
+	"firewall":   plugin(firewall.Main),
 }
 
-const selfName = "cni"
+// plugin adapts an upstream plugin's main, which exits by itself on an error, to a command.
+func plugin(main func()) func() int {
+	return func() int {
+		main()
+		return 0
+	}
+}
 
 func main() {
-	name := filepath.Base(os.Args[0])
-	if _, ok := plugins[name]; !ok {
-		if len(os.Args) < 2 || os.Args[1] == "--help" || os.Args[1] == "-h" {
-			printUsage()
-			os.Exit(2)
-		}
-		if os.Args[1] == "--version" || os.Args[1] == "version" {
-			fmt.Println(buildversion.BuildString(selfName))
-			return
-		}
-		name = os.Args[1]
-		os.Args = os.Args[1:]
-	}
-	run, ok := plugins[name]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "%s: unknown plugin %q\n", selfName, name)
-		printUsage()
-		os.Exit(2)
-	}
-	os.Args[0] = name
-	run()
-}
-
-func printUsage() {
-	names := make([]string, 0, len(plugins))
-	for n := range plugins {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	fmt.Fprintf(os.Stderr, "usage: %s PLUGIN  (or a symlink named PLUGIN; the CNI_* environment and stdin as the CNI spec says)\nplugins: %s\n",
-		selfName, strings.Join(names, " "))
+	multicall.Binary{
+		Self:     "cni",
+		Noun:     "plugin",
+		Usage:    "PLUGIN  (or a symlink named PLUGIN; the CNI_* environment and stdin as the CNI spec says)",
+		Version:  buildversion.BuildString("cni"),
+		Commands: plugins,
+	}.Main()
 }

@@ -6,19 +6,10 @@
 // started under its own name, from the first argument (k3os-kube kubelet --version).
 package main
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-)
+import "k3os/kube/internal/multicall"
 
-// applet runs one upstream command with os.Args already rewritten so that os.Args[0] is the
-// applet's name; it returns the process exit code.
-type applet func() int
-
-var applets = map[string]applet{
+// Each runs one upstream command (os.Args[0] is the applet's name) and returns the exit code.
+var applets = map[string]func() int{
 	"kube-apiserver":          runAPIServer,
 	"kube-controller-manager": runControllerManager,
 	"kube-scheduler":          runScheduler,
@@ -33,43 +24,15 @@ var applets = map[string]applet{
 	"flanneld":                runFlanneld,
 }
 
-// selfName is the name of the binary itself; version is stamped with -X by the build.
-const selfName = "k3os-kube"
-
+// version is stamped with -X by the build.
 var version = "unknown"
 
 func main() {
-	name := filepath.Base(os.Args[0])
-	if _, ok := applets[name]; !ok {
-		// Started under its own (or any unknown) name: the applet is the first argument.
-		if len(os.Args) < 2 || os.Args[1] == "--help" || os.Args[1] == "-h" {
-			printUsage()
-			os.Exit(2)
-		}
-		if os.Args[1] == "--version" || os.Args[1] == "version" {
-			fmt.Printf("%s %s\n", selfName, version)
-			return
-		}
-		name = os.Args[1]
-		os.Args = os.Args[1:]
-	}
-	run, ok := applets[name]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "%s: unknown command %q\n", selfName, name)
-		printUsage()
-		os.Exit(2)
-	}
-	// Upstream commands print their own name from os.Args[0] and parse os.Args[1:].
-	os.Args[0] = name
-	os.Exit(run())
-}
-
-func printUsage() {
-	names := make([]string, 0, len(applets))
-	for n := range applets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	fmt.Fprintf(os.Stderr, "usage: %s COMMAND [ARGS...]  (or a symlink named COMMAND)\ncommands: %s\n",
-		selfName, strings.Join(names, " "))
+	multicall.Binary{
+		Self:     "k3os-kube",
+		Noun:     "command",
+		Usage:    "COMMAND [ARGS...]  (or a symlink named COMMAND)",
+		Version:  "k3os-kube " + version,
+		Commands: applets,
+	}.Main()
 }
