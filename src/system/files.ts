@@ -1,9 +1,13 @@
-// Writes files on the node under a root, atomically (temp file in the same dir, fsync, rename), or
-// under --dry-run only says what it would write. Appliers never call fs write functions directly.
-import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+// Writes files on the node under a root, atomically (atomic-write.ts), or under --dry-run only says
+// what it would write. Appliers never call fs write functions directly. Every path, read or written,
+// is resolved inside the root first (resolveInRoot): a symlink on the node that points outside the
+// root is followed as the node would follow it, so it lands inside the root, never on the host.
+import { constants } from "node:fs";
+import { chmod, chown, lstat, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { inRoot, resolveInRoot } from "./paths.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { MAX_CONFIG_BYTES, readFileBounded } from "./bounded.ts";
+import { resolveInRoot } from "./paths.ts";
 
 export interface WriteOptions {
   mode?: number;
@@ -18,7 +22,12 @@ export class NodeFiles {
     readonly root: string,
     readonly dryRun: boolean,
     private readonly print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  ) {}
+    /** Largest file read back (/etc/passwd, /etc/hosts...): a FIFO or /dev/zero there must not hang us. */
+    private readonly readLimit: number = MAX_CONFIG_BYTES,
+  ) {
+    // An empty root would be the host's `/` through path joining: refuse it where it enters.
+    if (root === "") throw new Error("the root directory must not be empty");
+  }
 
   /** The host path of a node path, following symlinks inside root. */
   resolve(path: string): Promise<string> {
@@ -26,12 +35,8 @@ export class NodeFiles {
   }
 
   async read(path: string): Promise<Buffer | null> {
-    try {
-      return await readFile(await this.resolve(path));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
-    }
+    // The resolved path has no symlink left: O_NOFOLLOW catches one swapped in meanwhile.
+    return readFileBounded(await this.resolve(path), this.readLimit, { label: path, noFollow: true });
   }
 
   async readText(path: string): Promise<string | null> {
@@ -46,21 +51,9 @@ export class NodeFiles {
       return;
     }
     const target = await this.resolve(path);
-    await mkdir(dirname(target), { recursive: true, mode: opts.dirMode ?? 0o755 });
-    const tmp = `${dirname(target)}/.${target.split("/").pop()}.k3os-${randomBytes(4).toString("hex")}`;
-    const fh = await open(tmp, "wx", mode);
-    try {
-      await fh.writeFile(content);
-      await fh.chmod(mode); // the umask narrowed the mode given to open
-      if (opts.uid !== undefined) await fh.chown(opts.uid, opts.gid ?? opts.uid);
-      await fh.sync();
-      await fh.close();
-      await rename(tmp, target);
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    // The root itself or a directory: the temp file would go beside it (above the root for `/`).
+    if (target === this.root || (await isDirectory(target))) throw new Error(`${path}: is a directory`);
+    await writeFileAtomic(target, content, opts);
   }
 
   /** Writes a file the kernel owns (/proc/sys/...): in place, no temp file, no parent dirs on a live root. */
@@ -69,9 +62,11 @@ export class NodeFiles {
       this.print(`would write ${path}: ${content.trimEnd()}`);
       return;
     }
-    const target = inRoot(this.root, path);
+    const target = await this.resolve(path);
     if (this.root !== "/") await mkdir(dirname(target), { recursive: true });
-    const fh = await open(target, this.root === "/" ? "r+" : "w");
+    // O_NONBLOCK: a FIFO planted there fails (ENXIO) instead of waiting for a reader forever.
+    const create = this.root === "/" ? 0 : constants.O_CREAT | constants.O_TRUNC;
+    const fh = await open(target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | create, 0o644);
     try {
       await fh.writeFile(content);
     } finally {
@@ -93,5 +88,13 @@ export class NodeFiles {
     await mkdir(target, { recursive: true });
     await chmod(target, opts.mode ?? 0o755); // mkdir's mode is narrowed by the umask
     if (opts.uid !== undefined) await chown(target, opts.uid, opts.gid ?? opts.uid);
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
   }
 }
