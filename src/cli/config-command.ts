@@ -59,8 +59,9 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
   const log = createLogger({ debug: opts.debug ?? false, prefix: `k3os config (${phase})`, write: io.err });
   if (loaded.skipped.length > 0) log.error(`left out because of errors: ${loaded.skipped.join(", ")}; applying the rest`);
   const print = (line: string) => io.out(`${line}\n`);
-  const [{ runPhase }, { DryRunner, ProcessRunner }, { NodeFiles }] = await Promise.all([
+  const [{ runPhase }, { sweepStaleTemps }, { DryRunner, ProcessRunner }, { NodeFiles }] = await Promise.all([
     import("../apply/phases.ts"),
+    import("../apply/stale-temps.ts"),
     import("../exec/runner.ts"),
     import("../system/files.ts"),
   ]);
@@ -76,6 +77,7 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
     fetchTimeoutMs: 10_000,
     ...(loaded.userdataScript ? { userdataScript: loaded.userdataScript.content } : {}),
   };
+  for (const p of await sweepStaleTemps(loaded.config, ctx)) log.info(`removed ${p}, left by an interrupted write`);
   const failures = await runPhase(loaded.config, ctx);
   if (failures.length > 0) log.error(`${failures.length} step(s) failed: ${failures.map((f) => f.step).join(", ")}`);
   return failed || failures.length > 0 ? 1 : 0;
