@@ -9,6 +9,7 @@ import { formatProblem } from "../config/problems.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { createLogger } from "../system/log.ts";
 import { VERSION } from "../version.ts";
+import { stdio, type Io } from "./io.ts";
 
 export interface ConfigOptions {
   initrd?: boolean;
@@ -23,12 +24,7 @@ export interface ConfigOptions {
   debug?: boolean;
 }
 
-export interface Io {
-  out: (text: string) => void;
-  err: (line: string) => void;
-}
-
-const stdio: Io = { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`) };
+export type { Io } from "./io.ts";
 
 export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Promise<number> {
   const modes = (["initrd", "boot", "install", "dump", "dumpJson", "schema"] as const).filter((m) => opts[m]);
@@ -39,6 +35,10 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
   if (opts.schema) {
     io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return 0;
+  }
+  if (opts.root === "") {
+    io.err("k3os config: the root must not be empty (it would mean the host's /)");
+    return 2;
   }
   const loaded = await loadConfig(opts.root);
   for (const p of loaded.problems) io.err(formatProblem(p));
@@ -55,6 +55,12 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
     return 0;
   }
 
+  if (opts.strict && failed) {
+    // --strict is all or nothing: a node is never left half-configured from a config it rejected.
+    const rejected = [...new Set(loaded.problems.map((p) => p.source))];
+    io.err(`k3os config: --strict: nothing applied; rejected ${rejected.join(", ")} (${errors} error(s), ${warnings} warning(s))`);
+    return 1;
+  }
   const phase: Phase = opts.initrd ? "initrd" : opts.boot ? "boot" : opts.install ? "install" : "runtime";
   const log = createLogger({ debug: opts.debug ?? false, prefix: `k3os config (${phase})`, write: io.err });
   if (loaded.skipped.length > 0) log.error(`left out because of errors: ${loaded.skipped.join(", ")}; applying the rest`);
