@@ -2,11 +2,12 @@
 //   /k3os/system/config.yaml → /proc/cmdline k3os.* keys → /var/lib/rancher/k3os/config.yaml →
 //   cloud metadata (/run/config/local_hostname, /run/config/ssh/authorized_keys) →
 //   userdata (/run/config/userdata) → /var/lib/rancher/k3os/config.d/* in name order.
-import { readFile, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { cmdlineWordFor, parseCmdline } from "./cmdline.ts";
 import type { PathSegment, Problem } from "./problems.ts";
-import { inRoot } from "../system/paths.ts";
+import { MAX_CONFIG_BYTES, readFileBounded } from "../system/bounded.ts";
+import { resolveInRoot } from "../system/paths.ts";
 
 export const SYSTEM_CONFIG = "/k3os/system/config.yaml";
 export const LOCAL_CONFIG = "/var/lib/rancher/k3os/config.yaml";
@@ -33,9 +34,13 @@ export interface UserdataScript {
   content: Buffer;
 }
 
+/**
+ * Reads one source file: symlinks resolved inside the root (an absolute link to outside is taken
+ * inside, as the node would see it), FIFOs and devices refused, the size bounded. Null if absent.
+ */
 async function readOptional(root: string, path: string): Promise<Buffer | null | Error> {
   try {
-    return await readFile(inRoot(root, path));
+    return await readFileBounded(await resolveInRoot(root, path), MAX_CONFIG_BYTES, { label: path, noFollow: true });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "ENOENT" || err.code === "ENOTDIR") return null;
@@ -45,10 +50,12 @@ async function readOptional(root: string, path: string): Promise<Buffer | null |
 
 function unreadable(name: string, err: Error): RawSource {
   const code = (err as NodeJS.ErrnoException).code;
+  // Errors of readFileBounded and resolveInRoot already say what is wrong; the file is named once.
+  const message = err.message.startsWith(`${name}: `) ? err.message.slice(name.length + 2) : code ? `cannot read: ${code}` : err.message;
   return {
     name,
     data: undefined,
-    problems: [{ severity: "error", source: name, path: "", message: `cannot read: ${code ?? err.message}` }],
+    problems: [{ severity: "error", source: name, path: "", message }],
     locate: () => undefined,
   };
 }
@@ -157,7 +164,7 @@ export async function readSources(root: string, isTopLevelKey: (k: string) => bo
 
   let names: string[] = [];
   try {
-    const entries = await readdir(inRoot(root, LOCAL_CONFIG_DIR), { withFileTypes: true });
+    const entries = await readdir(await resolveInRoot(root, LOCAL_CONFIG_DIR), { withFileTypes: true });
     // Hidden files are editors' and atomic writers' temporaries, never config.
     names = entries.filter((e) => !e.name.startsWith(".") && !e.isDirectory()).map((e) => e.name).sort();
   } catch (e) {

@@ -98,7 +98,7 @@ test("an unreadable config file is reported and the others still count", async (
   const { mkdir } = await import("node:fs/promises");
   await mkdir(`${root}/var/lib/rancher/k3os/config.yaml`, { recursive: true }); // a directory: EISDIR
   const { config, problems } = await loadConfig(root);
-  assert.deepEqual(problems.map(formatProblem), ["/var/lib/rancher/k3os/config.yaml: cannot read: EISDIR"]);
+  assert.deepEqual(problems.map(formatProblem), ["/var/lib/rancher/k3os/config.yaml: is a directory, not a regular file"]);
   assert.deepEqual(config, { hostname: "a" });
 });
 
