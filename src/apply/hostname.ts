@@ -2,11 +2,11 @@
 // Without a configured hostname, the first boot picks `k3os-NNNNN` and keeps it in
 // /var/lib/rancher/k3os/hostname so the node keeps its name (and its Kubernetes identity).
 import { randomInt } from "node:crypto";
+import { hostnameProblem } from "../config/checks.ts";
+import { resolveHostname } from "../config/resolve.ts";
 import type { Applier, ApplyContext } from "./context.ts";
 
 export const PERSISTED_HOSTNAME = "/var/lib/rancher/k3os/hostname";
-
-const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 export function generateHostname(): string {
   return `k3os-${String(randomInt(0, 100000)).padStart(5, "0")}`;
@@ -41,9 +41,11 @@ async function chooseHostname(configured: string | undefined, ctx: ApplyContext)
 }
 
 export const applyHostname: Applier = async (config, ctx) => {
-  const hostname = await chooseHostname(config.hostname, ctx);
+  const hostname = await chooseHostname(resolveHostname(config), ctx);
   if (!hostname) return;
-  if (!HOSTNAME_RE.test(hostname)) throw new Error(`hostname: "${hostname}" is not a valid hostname (letters, digits, '-', '.', at most 64)`);
+  // A persisted name is the node's own file, not config: it is checked the same way before use.
+  const problem = hostnameProblem(hostname);
+  if (problem) throw new Error(`hostname: ${problem} (in ${PERSISTED_HOSTNAME})`);
   await ctx.files.writeInPlace("/proc/sys/kernel/hostname", `${hostname}\n`);
   await ctx.files.write("/etc/hostname", `${hostname}\n`);
   await ctx.files.write("/etc/hosts", renderHosts(await ctx.files.readText("/etc/hosts"), hostname));

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { resolveAlias } from "./aliases.ts";
 import { formatPath, type PathSegment } from "./problems.ts";
 import { shapeOf } from "./shape.ts";
+import { YamlBinary } from "./yaml-binary.ts";
 
 export interface NormalizeIssue {
   severity: "error" | "warning";
@@ -28,7 +29,7 @@ export interface Normalized {
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, on: true, off: false, "1": true, "0": false };
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof YamlBinary);
 }
 
 export function normalizeConfig(raw: unknown, schema: z.ZodType): Normalized {
@@ -98,10 +99,12 @@ function normalizeObject(
     spelledAs[field] = key;
     result[field] = normalizeValue(v, fields[field] as z.ZodType, [...path, field], [...rawPath, key], out);
   }
-  // YAML `!!binary` content: keep it as base64 so it survives dumps and merges as text.
-  if (result.content instanceof Uint8Array && "encoding" in fields) {
-    result.content = Buffer.from(result.content).toString("base64");
+  // YAML `!!binary` content: keep it as base64 text, checked by the schema like `encoding: b64`,
+  // so it survives dumps and merges as text. Bytes that are gzip data keep saying so.
+  if (result.content instanceof YamlBinary && "encoding" in fields) {
+    result.content = result.content.base64;
     if (result.encoding === undefined || result.encoding === "") result.encoding = "b64";
+    else if (result.encoding === "gz" || result.encoding === "gzip") result.encoding = "gz+b64";
   }
   return result;
 }

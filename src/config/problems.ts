@@ -1,4 +1,6 @@
 // A problem found in a config source: where (file and line, or the cmdline key), which key, what.
+import { YamlBinary } from "./yaml-binary.ts";
+
 export type PathSegment = string | number;
 
 export interface Problem {
@@ -31,7 +33,7 @@ export function formatProblem(p: Problem): string {
 export function describeType(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
-  if (value instanceof Uint8Array) return "binary data";
+  if (value instanceof Uint8Array || value instanceof YamlBinary) return "binary data";
   switch (typeof value) {
     case "object":
       return "a map";

@@ -3,30 +3,75 @@
 // Keys are snake_case; aliases (camelCase, singular forms, `pass`) are resolved before validation
 // by normalize.ts, driven by this schema.
 import { z } from "zod";
+import * as checks from "./checks.ts";
+import { decodeContent, MAX_FILE_CONTENT_BYTES } from "./content.ts";
+import { formatBytes } from "../system/bounded.ts";
 
-const stringList = (description: string) => z.array(z.string()).describe(description);
-const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
+type Check = (value: string) => string | undefined;
+
+/** A string refined by a check of checks.ts: its message becomes a problem at the value's path. */
+const checkedString = (check: Check) =>
+  z.string().superRefine((value, ctx) => {
+    const message = check(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+const stringList = (description: string, check?: Check) => z.array(check ? checkedString(check) : z.string()).describe(description);
+/** A string map whose keys are checked: the problem is reported at the key (its line). */
+const stringMap = (description: string, checkKey?: Check) =>
+  z
+    .record(z.string(), z.string())
+    .superRefine((map, ctx) => {
+      for (const key of checkKey ? Object.keys(map) : []) {
+        const message = checkKey?.(key);
+        if (message) ctx.addIssue({ code: "custom", message, path: [key] });
+      }
+    })
+    .describe(description);
 
 /** Encodings accepted by write_files (k3OS's set, plus the spelled-out forms). */
 export const FILE_ENCODINGS = ["", "b64", "base64", "gz", "gzip", "gz+b64", "gz+base64", "gzip+b64", "gzip+base64"] as const;
 
 export const writeFileSchema = z
   .strictObject({
-    path: z.string().describe("Absolute path of the file to write. Example: `/etc/local.d/example.start`."),
+    path: checkedString(checks.writePathProblem).describe("Absolute path of the file to write. Example: `/etc/local.d/example.start`."),
     content: z.string().describe("The file's content, encoded as `encoding` says. A YAML `!!binary` value is accepted too. Default: empty.").optional(),
     encoding: z
       .enum(FILE_ENCODINGS)
       .describe("How `content` is encoded: empty (plain text), `b64`/`base64`, `gz`/`gzip`, or `gz+b64` (gzip then base64). Default: plain.")
       .optional(),
-    owner: z.string().describe("`user`, `user:group` or numeric `uid:gid`, looked up in the node's /etc/passwd and /etc/group. Default: `root:root`.").optional(),
-    permissions: z.string().describe("Octal mode as a string. Default: `0644`. Example: `'0755'`.").optional(),
+    owner: checkedString(checks.ownerProblem).describe("`user`, `user:group` or numeric `uid:gid`, looked up in the node's /etc/passwd and /etc/group. Default: `root:root`.").optional(),
+    permissions: checkedString(checks.permissionsProblem)
+      .describe("Octal mode as a string; setuid, setgid and sticky bits are kept. Default: `0644`. Example: `'0755'`, `'4755'`.")
+      .optional(),
   })
   .describe("A file written to disk in every phase.");
 
+/** Largest decoded content of all write_files entries of one source together. */
+export const MAX_WRITE_FILES_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Every content must decode, within its own limit and a budget shared by the list: thousands of
+ * small gzip bombs in one 4 MiB source would otherwise cost minutes of inflating.
+ */
+function checkContents(files: z.infer<typeof writeFileSchema>[], ctx: z.core.$RefinementCtx<z.infer<typeof writeFileSchema>[]>): void {
+  let budget = MAX_WRITE_FILES_BYTES;
+  for (const [i, file] of files.entries()) {
+    const limit = Math.min(MAX_FILE_CONTENT_BYTES, budget);
+    try {
+      budget -= decodeContent(file.content ?? "", file.encoding, limit).length;
+    } catch (e) {
+      const overBudget = limit < MAX_FILE_CONTENT_BYTES && /limit/.test((e as Error).message);
+      const message = overBudget ? `the decoded contents of write_files exceed the limit of ${formatBytes(MAX_WRITE_FILES_BYTES)} together` : (e as Error).message;
+      ctx.addIssue({ code: "custom", message, path: [i, "content"] });
+      if (overBudget) return;
+    }
+  }
+}
+
 export const wifiSchema = z
   .strictObject({
-    name: z.string().describe("The network's SSID (`ssid` is accepted too)."),
-    passphrase: z.string().describe("The network's passphrase (`pass` is accepted too)."),
+    name: checkedString(checks.oneLineProblem).describe("The network's SSID (`ssid` is accepted too)."),
+    passphrase: checkedString(checks.oneLineProblem).describe("The network's passphrase (`pass` is accepted too)."),
   })
   .describe("A wifi network for connman.");
 
@@ -48,11 +93,12 @@ export const k3osSchema = z
   .strictObject({
     data_sources: stringList(
       "Cloud data sources probed in order for userdata until one provides /run/config/userdata. Example: `[aws, cdrom]`.",
+      checks.dataSourceProblem,
     ).optional(),
     modules: stringList("Kernel modules loaded at start. Example: `[kvm, nvme]`.").optional(),
-    sysctls: stringMap("Kernel sysctls set at start, as strings. Example: `kernel.printk: \"4 4 1 7\"`.").optional(),
-    ntp_servers: stringList("Fallback NTP servers for connman. Example: `[0.us.pool.ntp.org]`.").optional(),
-    dns_nameservers: stringList("Fallback DNS servers for connman. Default: `8.8.8.8`. Example: `[8.8.8.8, 1.1.1.1]`.").optional(),
+    sysctls: stringMap("Kernel sysctls set at start, as strings. Example: `kernel.printk: \"4 4 1 7\"`.", checks.sysctlNameProblem).optional(),
+    ntp_servers: stringList("Fallback NTP servers for connman. Example: `[0.us.pool.ntp.org]`.", checks.timeserverProblem).optional(),
+    dns_nameservers: stringList("Fallback DNS servers for connman. Default: `8.8.8.8`. Example: `[8.8.8.8, 1.1.1.1]`.", checks.nameserverProblem).optional(),
     wifi: z.array(wifiSchema).describe("Simple wifi networks (name and passphrase) for connman.").optional(),
     password: z
       .string()
@@ -65,7 +111,7 @@ export const k3osSchema = z
       .optional(),
     labels: stringMap("Node labels set at registration. Example: `region: us-west-1`.").optional(),
     k3s_args: stringList("Exec-style arguments to k3s; the first is `server` or `agent`. Example: `[server, --cluster-init]`.").optional(),
-    environment: stringMap("Environment of k3s and the boot process (/etc/environment). Example: `http_proxy: http://myserver`.").optional(),
+    environment: stringMap("Environment of k3s and the boot process (/etc/environment). Example: `http_proxy: http://myserver`.", checks.envNameProblem).optional(),
     taints: stringList("Node taints set at registration. Example: `[\"key1=value1:NoSchedule\"]`.").optional(),
     install: installSchema.optional(),
   })
@@ -76,8 +122,12 @@ export const configSchema = z
     ssh_authorized_keys: stringList(
       "SSH keys for the `rancher` user; `github:USER` fetches USER's keys from GitHub at runtime. Example: `[\"ssh-ed25519 AAAA...\", github:ibuildthecloud]`.",
     ).optional(),
-    write_files: z.array(writeFileSchema).describe("Files written to disk in every phase, before the commands run.").optional(),
-    hostname: z.string().describe("The node's hostname. Default: `k3os-NNNNN`, chosen at first boot and kept. Example: `myhost`.").optional(),
+    write_files: z
+      .array(writeFileSchema)
+      .superRefine(checkContents)
+      .describe(`Files written to disk in every phase, before the commands run. Each decoded content at most ${formatBytes(MAX_FILE_CONTENT_BYTES)}, all together at most ${formatBytes(MAX_WRITE_FILES_BYTES)}.`)
+      .optional(),
+    hostname: checkedString(checks.hostnameProblem).describe("The node's hostname. Default: `k3os-NNNNN`, chosen at first boot and kept. Example: `myhost`.").optional(),
     init_cmd: stringList("Commands run with `sh -c` in the initrd phase.").optional(),
     boot_cmd: stringList("Commands run with `sh -c` in the boot phase.").optional(),
     run_cmd: stringList("Commands run with `sh -c` in the runtime phase.").optional(),

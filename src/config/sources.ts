@@ -8,6 +8,7 @@ import { cmdlineWordFor, parseCmdline } from "./cmdline.ts";
 import type { PathSegment, Problem } from "./problems.ts";
 import { MAX_CONFIG_BYTES, readFileBounded } from "../system/bounded.ts";
 import { resolveInRoot } from "../system/paths.ts";
+import { binaryTag, YamlBinary } from "./yaml-binary.ts";
 
 export const SYSTEM_CONFIG = "/k3os/system/config.yaml";
 export const LOCAL_CONFIG = "/var/lib/rancher/k3os/config.yaml";
@@ -63,7 +64,7 @@ function unreadable(name: string, err: Error): RawSource {
 /** Parses YAML text as a config source; every syntax error is reported with its line. */
 export function parseYamlSource(name: string, text: string): RawSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { customTags: ["binary"], merge: true, lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { customTags: [binaryTag], merge: true, lineCounter, prettyErrors: false });
   const problems: Problem[] = [];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   for (const e of doc.errors) {
@@ -81,7 +82,7 @@ export function parseYamlSource(name: string, text: string): RawSource {
       problems.push({ severity: "error", source: name, line: 1, path: "", message: `invalid YAML: ${(e as Error).message}` });
       return { name, data: undefined, problems, locate: () => undefined };
     }
-    if (typeof data !== "object" || Array.isArray(data) || data instanceof Uint8Array) {
+    if (typeof data !== "object" || Array.isArray(data) || data instanceof YamlBinary) {
       problems.push({ severity: "error", source: name, line: 1, path: "", message: "expected a map of config keys at the top level" });
       data = undefined;
     }

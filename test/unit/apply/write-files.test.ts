@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { stat, symlink, readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { applyWriteFiles, decodeContent, parsePermissions } from "../../../src/apply/write-files.ts";
+import { applyWriteFiles } from "../../../src/apply/write-files.ts";
+import { parsePermissions, permissionsProblem } from "../../../src/config/checks.ts";
+import { decodeContent } from "../../../src/config/content.ts";
 import { BASE_NODE, makeContext, makeRoot } from "../../helpers/temp-root.ts";
 
 const HELLO = "hello\n";
@@ -17,21 +19,22 @@ const ENCODINGS: [string, string][] = [
 ];
 for (const [encoding, content] of ENCODINGS) {
   test(`content encoded as "${encoding || "plain"}" is decoded`, () => {
-    assert.equal(decodeContent({ content, encoding: encoding as never }).toString(), HELLO);
+    assert.equal(decodeContent(content, encoding as never).toString(), HELLO);
   });
 }
 
 test("bad base64 and bad gzip are errors, not garbage on disk", () => {
-  assert.throws(() => decodeContent({ content: "%%%", encoding: "b64" }), /not valid base64/);
-  assert.throws(() => decodeContent({ content: "aGVsbG8=", encoding: "gz+b64" }), /not valid gzip/);
+  assert.throws(() => decodeContent("%%%", "b64"), /not valid base64/);
+  assert.throws(() => decodeContent("aGVsbG8=", "gz+b64"), /not valid gzip/);
 });
 
 test("permissions are octal strings; anything else is refused", () => {
   assert.equal(parsePermissions(undefined), 0o644);
   assert.equal(parsePermissions("0755"), 0o755);
   assert.equal(parsePermissions("600"), 0o600);
-  assert.throws(() => parsePermissions("rwx"), /not an octal mode/);
-  assert.throws(() => parsePermissions("0999"), /not an octal mode/);
+  assert.equal(parsePermissions("4755"), 0o4755);
+  assert.equal(permissionsProblem("rwx"), '"rwx" is not an octal mode such as "0644" or "4755"');
+  assert.ok(permissionsProblem("0999"));
 });
 
 test("files are written with their mode and owner, parent dirs created", async () => {
@@ -64,9 +67,9 @@ test("a relative path, an unknown owner and a bad encoding fail alone; the other
       ctx,
     ),
     (e: Error) => {
-      assert.match(e.message, /write_files\[0\] \(etc\/relative\): path must be absolute/);
-      assert.match(e.message, /write_files\[1\] \(\/etc\/a\): unknown user "nobody-here"/);
-      assert.match(e.message, /write_files\[3\] \(\/etc\/c\): content is not valid base64/);
+      assert.match(e.message, /etc\/relative: write_files\[0\]\.path: "etc\/relative" is not an absolute path/);
+      assert.match(e.message, /\/etc\/a: write_files\[1\]: unknown user "nobody-here"/);
+      assert.match(e.message, /\/etc\/c: write_files\[3\]\.content: not valid base64/);
       return true;
     },
   );

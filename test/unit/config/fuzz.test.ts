@@ -74,17 +74,19 @@ test("a valid config printed by --dump reads back as the same config", () => {
   // "<<" is YAML's merge key (accepted as in k3OS's YAML 1.1 parser), never a config value.
   // "__proto__" as a map key is refused with an error (see the loader's test), never a valid config.
   const str = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== "<<" && s !== "__proto__");
+  // Wifi values are written into connman's key files: one line, no control characters.
+  const line = fc.stringMatching(/^[!-~][ -~]{0,11}$/).filter((s) => s !== "<<" && s !== "__proto__");
   const config = fc.record(
     {
-      hostname: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
+      hostname: fc.stringMatching(/^[a-z]([a-z0-9-]{0,9}[a-z0-9])?$/),
       run_cmd: fc.array(str, { maxLength: 3 }),
       k3os: fc.record(
         {
           labels: fc.dictionary(str, str, { maxKeys: 3 }),
-          sysctls: fc.dictionary(fc.stringMatching(/^[a-z.]{1,10}$/), str, { maxKeys: 3 }),
+          sysctls: fc.dictionary(fc.stringMatching(/^[a-z]{1,4}(\.[a-z]{1,4}){0,2}$/), str, { maxKeys: 3 }),
           modules: fc.array(str, { maxLength: 3 }),
           install: fc.record({ silent: fc.boolean(), device: str }, { requiredKeys: [] }),
-          wifi: fc.array(fc.record({ name: str, passphrase: str }), { maxLength: 2 }),
+          wifi: fc.array(fc.record({ name: line, passphrase: line }), { maxLength: 2 }),
         },
         { requiredKeys: [] },
       ),

@@ -1,0 +1,83 @@
+// The checks of config values that a type alone cannot express, each returning what is wrong (or
+// undefined). The schema runs them as refinements, so --dump reports them with file, line and YAML
+// path; resolve.ts runs them again as a guard, so an applier never acts on a value they refuse.
+import { isIP } from "node:net";
+
+const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const SYSCTL_RE = /^[A-Za-z0-9_.\-/*]+$/;
+const DATA_SOURCE_RE = /^[a-z0-9_-]+$/i;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Permissions up to four octal digits: the setuid, setgid and sticky bits are kept.
+const OCTAL_MODE_RE = /^(0o)?[0-7]{1,4}$/i;
+// A POSIX-ish account name (Debian's adduser allows a trailing $ for machine accounts) or a number.
+const ACCOUNT_RE = /^([a-z_][a-z0-9_.-]*\$?|\d+)$/i;
+// Control characters end a line in connman's key files: a value with one would add keys.
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+export function hostnameProblem(name: string): string | undefined {
+  return HOSTNAME_RE.test(name) ? undefined : `"${name}" is not a valid hostname (letters, digits, '-', '.', at most 64)`;
+}
+
+export function sysctlNameProblem(key: string): string | undefined {
+  const ok = SYSCTL_RE.test(key) && !key.split(/[./]/).some((p) => p === ".." || p === "");
+  return ok ? undefined : `invalid sysctl name "${key}"`;
+}
+
+/** /proc/sys/<key with dots as slashes>, for a name sysctlNameProblem accepts. */
+export function sysctlPath(key: string): string {
+  return `/proc/sys/${key.replaceAll(".", "/")}`;
+}
+
+export function dataSourceProblem(name: string): string | undefined {
+  return DATA_SOURCE_RE.test(name) ? undefined : `invalid data source name "${name}"`;
+}
+
+export function envNameProblem(name: string): string | undefined {
+  return ENV_NAME_RE.test(name) ? undefined : `invalid variable name "${name}"`;
+}
+
+export function writePathProblem(path: string): string | undefined {
+  if (!path.startsWith("/")) return `"${path}" is not an absolute path`;
+  if (path.endsWith("/") || /\/\.{1,2}$/.test(path)) return `"${path}" is a directory, not a file`;
+  if (path.includes("\0")) return "contains a NUL character";
+  return undefined;
+}
+
+export function permissionsProblem(raw: string): string | undefined {
+  return OCTAL_MODE_RE.test(raw.trim()) ? undefined : `"${raw}" is not an octal mode such as "0644" or "4755"`;
+}
+
+/** The mode of an octal string permissionsProblem accepts; empty means 0644. */
+export function parsePermissions(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === "") return 0o644;
+  return Number.parseInt(raw.trim().replace(/^0o/i, ""), 8);
+}
+
+export interface OwnerName {
+  user: string;
+  group?: string;
+}
+
+/** Splits `user`, `user:group`, `uid:gid` (or k3OS's `user.group`); undefined when malformed. */
+export function parseOwner(raw: string): OwnerName | undefined {
+  const parts = raw.includes(":") ? raw.split(":") : raw.split(".");
+  if (parts.length > 2 || !parts.every((p) => ACCOUNT_RE.test(p))) return undefined;
+  const [user, group] = parts as [string, string | undefined];
+  return group === undefined ? { user } : { user, group };
+}
+
+export function ownerProblem(raw: string): string | undefined {
+  return raw === "" || parseOwner(raw) ? undefined : `"${raw}" is not \`user\`, \`user:group\` or \`uid:gid\``;
+}
+
+export function nameserverProblem(address: string): string | undefined {
+  return isIP(address) ? undefined : `"${address}" is not an IP address`;
+}
+
+export function timeserverProblem(server: string): string | undefined {
+  return isIP(server) || HOSTNAME_RE.test(server) ? undefined : `"${server}" is not a host name or IP address`;
+}
+
+export function oneLineProblem(value: string): string | undefined {
+  return value === "" || CONTROL_RE.test(value) ? "must be one line without control characters" : undefined;
+}
