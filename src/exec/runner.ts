@@ -1,6 +1,7 @@
 // The one command runner: every system command the agent runs goes through a Runner.
 // argv arrays only, never a shell string built from config values.
 import { spawn } from "node:child_process";
+import { quoteArgv } from "../system/shell.ts";
 
 export interface RunOptions {
   /** Data written to the command's stdin. */
@@ -30,7 +31,7 @@ export interface Runner {
 
 /** Quotes an argv for logs and error messages; never executed by a shell. */
 export function formatArgv(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(" ");
+  return quoteArgv(argv);
 }
 
 function tail(text: string, lines = 8): string {
