@@ -3,12 +3,13 @@
 //   cloud metadata (/run/config/local_hostname, /run/config/ssh/authorized_keys) →
 //   userdata (/run/config/userdata) → /var/lib/rancher/k3os/config.d/* in name order.
 import { readdir } from "node:fs/promises";
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { cmdlineWordFor, parseCmdline } from "./cmdline.ts";
 import type { PathSegment, Problem } from "./problems.ts";
 import { MAX_CONFIG_BYTES, readFileBounded } from "../system/bounded.ts";
 import { resolveInRoot } from "../system/paths.ts";
-import { binaryTag, YamlBinary } from "./yaml-binary.ts";
+import { parseYamlSource } from "./yaml-source.ts";
+
+export { parseYamlSource };
 
 export const SYSTEM_CONFIG = "/k3os/system/config.yaml";
 export const LOCAL_CONFIG = "/var/lib/rancher/k3os/config.yaml";
@@ -59,51 +60,6 @@ function unreadable(name: string, err: Error): RawSource {
     problems: [{ severity: "error", source: name, path: "", message }],
     locate: () => undefined,
   };
-}
-
-/** Parses YAML text as a config source; every syntax error is reported with its line. */
-export function parseYamlSource(name: string, text: string): RawSource {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { customTags: [binaryTag], merge: true, lineCounter, prettyErrors: false });
-  const problems: Problem[] = [];
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-  for (const e of doc.errors) {
-    problems.push({ severity: "error", source: name, line: lineAt(e.pos[0]), path: "", message: `invalid YAML: ${e.message.split("\n")[0]}` });
-  }
-  for (const w of doc.warnings) {
-    problems.push({ severity: "warning", source: name, line: lineAt(w.pos[0]), path: "", message: w.message.split("\n")[0] ?? "" });
-  }
-  let data: unknown = undefined;
-  if (doc.errors.length === 0) {
-    try {
-      // toJS resolves aliases: an unknown alias or an alias bomb throws here.
-      data = doc.toJS({ maxAliasCount: 100 }) ?? {};
-    } catch (e) {
-      problems.push({ severity: "error", source: name, line: 1, path: "", message: `invalid YAML: ${(e as Error).message}` });
-      return { name, data: undefined, problems, locate: () => undefined };
-    }
-    if (typeof data !== "object" || Array.isArray(data) || data instanceof YamlBinary) {
-      problems.push({ severity: "error", source: name, line: 1, path: "", message: "expected a map of config keys at the top level" });
-      data = undefined;
-    }
-  }
-  const locate = (rawPath: PathSegment[]): number | undefined => {
-    let node: unknown = doc.contents;
-    let offset: number | undefined = (node as Node | null)?.range?.[0];
-    for (const seg of rawPath) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        offset = (pair.key as Node).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === "number") {
-        node = node.items[seg];
-        offset = (node as Node | null)?.range?.[0] ?? offset;
-      } else break;
-    }
-    return offset === undefined ? undefined : lineAt(offset);
-  };
-  return { name, data, problems, locate };
 }
 
 async function readYamlFile(root: string, path: string): Promise<RawSource | null> {
