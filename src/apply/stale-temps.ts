@@ -24,12 +24,19 @@ export function dirsToSweep(config: Config): string[] {
   return [...new Set([...OWNED_DIRS, ...targets.map((p) => posix.dirname(posix.normalize(p)))])];
 }
 
-/** Removes stale temps; returns their node paths, for the log. */
-export async function sweepStaleTemps(config: Config, ctx: ApplyContext): Promise<string[]> {
-  if (ctx.files.dryRun) return [];
-  const removed: string[] = [];
+/**
+ * Removes stale temps and logs each. A dir that cannot be resolved (a symlink loop) is only a
+ * warning here: housekeeping never stops a phase; the applier writing there reports its own error.
+ */
+export async function sweepStaleTemps(config: Config, ctx: ApplyContext): Promise<void> {
+  if (ctx.files.dryRun) return;
   for (const dir of dirsToSweep(config)) {
-    for (const name of await removeStaleTemps(await ctx.files.resolve(dir))) removed.push(posix.join(dir, name));
+    try {
+      for (const name of await removeStaleTemps(await ctx.files.resolve(dir))) {
+        ctx.log.info(`removed ${posix.join(dir, name)}, left by an interrupted write`);
+      }
+    } catch (e) {
+      ctx.log.warn(`cannot sweep stale temp files in ${dir}: ${(e as Error).message}`);
+    }
   }
-  return removed;
 }

@@ -83,7 +83,7 @@ export async function runConfigCommand(opts: ConfigOptions, io: Io = stdio): Pro
     fetchTimeoutMs: 10_000,
     ...(loaded.userdataScript ? { userdataScript: loaded.userdataScript.content } : {}),
   };
-  for (const p of await sweepStaleTemps(loaded.config, ctx)) log.info(`removed ${p}, left by an interrupted write`);
+  await sweepStaleTemps(loaded.config, ctx);
   const failures = await runPhase(loaded.config, ctx);
   if (failures.length > 0) log.error(`${failures.length} step(s) failed: ${failures.map((f) => f.step).join(", ")}`);
   return failed || failures.length > 0 ? 1 : 0;
