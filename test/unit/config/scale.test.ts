@@ -7,13 +7,18 @@ import { formatProblem } from "../../../src/config/problems.ts";
 import { parseYamlSource } from "../../../src/config/sources.ts";
 
 const KEYS = 40_000;
-// Generous for a loaded 2-core CI machine: the linear code takes a few hundred milliseconds.
+// Generous: the linear code takes a few hundred milliseconds, the quadratic one took 40-65 s.
 const BOUND_MS = 3000;
 
+/**
+ * CPU time, not wall time: the unit tier runs its files in parallel on a shared 2-core machine,
+ * where the wall time of the same work varies tenfold.
+ */
 function timed<T>(fn: () => T): { value: T; ms: number } {
-  const started = performance.now();
+  const started = process.cpuUsage();
   const value = fn();
-  return { value, ms: performance.now() - started };
+  const used = process.cpuUsage(started);
+  return { value, ms: (used.user + used.system) / 1000 };
 }
 
 test(`${KEYS} unknown top-level keys (each a warning with its line) load within ${BOUND_MS} ms`, () => {
@@ -21,12 +26,12 @@ test(`${KEYS} unknown top-level keys (each a warning with its line) load within 
   const { value, ms } = timed(() => mergeSources([parseYamlSource("/big.yaml", text)]));
   assert.equal(value.problems.length, KEYS);
   assert.equal(formatProblem(value.problems[KEYS - 1] as never), `warning: /big.yaml:${KEYS}: key${KEYS - 1}: unknown key (ignored)`);
-  assert.ok(ms < BOUND_MS, `took ${Math.round(ms)} ms`);
+  assert.ok(ms < BOUND_MS, `took ${Math.round(ms)} ms of CPU`);
 });
 
 test(`${KEYS} labels load within ${BOUND_MS} ms, and a duplicate key is still an error with its line`, () => {
   const labels = Array.from({ length: KEYS }, (_, i) => `    key${i}: v`);
   const { value, ms } = timed(() => mergeSources([parseYamlSource("/big.yaml", `k3os:\n  labels:\n${labels.join("\n")}\n    key7: again\n`)]));
-  assert.ok(ms < BOUND_MS, `took ${Math.round(ms)} ms`);
+  assert.ok(ms < BOUND_MS, `took ${Math.round(ms)} ms of CPU`);
   assert.deepEqual(value.problems.map(formatProblem), [`/big.yaml:${KEYS + 3}: invalid YAML: Map keys must be unique`]);
 });
