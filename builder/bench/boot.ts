@@ -6,7 +6,7 @@
 import { writeFile, mkdir, readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { INITRD, ISO, KERNEL, REPO, Vm } from "../../test/vm/harness.ts";
+import { INITRD, ISO, KERNEL, REPO, Vm } from "../vm/console.ts";
 import { timeBaseline } from "./baseline.ts";
 import { liveCmdline } from "../vm/qemu-args.ts";
 

@@ -7,8 +7,8 @@
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Vm } from "../../test/vm/harness.ts";
-import { readGuestMemory, waitForNodeReady, type GuestMemory } from "../../test/vm/node.ts";
+import { Vm } from "../vm/console.ts";
+import { readGuestMemory, waitForNodeReady, type GuestMemory } from "../vm/guest.ts";
 import { timeBaseline } from "./baseline.ts";
 
 export interface NodeBenchOptions {

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { leastReadyMemory, parseNodeBenchArgs } from "../../../builder/bench/node.ts";
-import { parseMemoryProbe } from "../../vm/node.ts";
+import { parseMemoryProbe } from "../../../builder/vm/guest.ts";
 
 describe("node benchmark", () => {
   test("memory sizes are tried largest first, each once", () => {
