@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
 import { compileStaticC } from "../../builder/kube/images.ts";
-import { Sandbox, waitFor } from "../../builder/kube/sandbox.ts";
+import { Sandbox, waitFor } from "./sandbox.ts";
 import { kubeDir } from "../../builder/kube/versions.ts";
 
 const isRoot = process.getuid?.() === 0;
