@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, readdir, readFile, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../../src/system/atomic-write.ts";
 import { cachedDir, hashFiles, listFiles, sharedCacheRoot } from "../cache.ts";
+import { isMain, parseNoArguments, runMain } from "../cli-args.ts";
 import { ensureDebianPackages } from "../host/prerequisites.ts";
 import { buildTarget, downloadModules, type GoBuildContext } from "./go-build.ts";
 import { findGo } from "./go-tool.ts";
@@ -103,13 +103,12 @@ async function writeManifest(dir: string, key: string, versions: Versions, secon
   await writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  ensureKubeComponents()
-    .then((c) => {
-      process.stdout.write(`${c.dir}\n`);
-    })
-    .catch((e: Error) => {
-      process.stderr.write(`kube: error: ${e.message}\n`);
-      process.exit(1);
-    });
+if (isMain(import.meta.url)) {
+  runMain(
+    { name: "kube", usage: "usage: tsx builder/kube/build.ts", details: "  Builds the Kubernetes components once per input key (a warm run is a lookup); prints the cache entry." },
+    async (args) => {
+      parseNoArguments(args);
+      process.stdout.write(`${(await ensureKubeComponents()).dir}\n`);
+    },
+  );
 }

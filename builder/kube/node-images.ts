@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { ProcessRunner } from "../../src/exec/runner.ts";
 import { writeFileAtomic } from "../../src/system/atomic-write.ts";
 import { cachedDir, hashFiles, sharedCacheRoot } from "../cache.ts";
+import { isMain, parseNoArguments, runMain } from "../cli-args.ts";
 import { ensureDebianPackages } from "../host/prerequisites.ts";
 import { ensureKubeComponents, type KubeComponents } from "./build.ts";
 import { goEnv } from "./go-build.ts";
@@ -108,11 +109,12 @@ export async function ensureNodeImages(opts: { kube?: KubeComponents; cacheRoot?
   return { dir, key, images: JSON.parse(await readFile(join(dir, "images.json"), "utf8")), built: !hit };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  ensureNodeImages()
-    .then((r) => process.stdout.write(`${r.dir}\n`))
-    .catch((e: Error) => {
-      process.stderr.write(`images: error: ${e.message}\n`);
-      process.exit(1);
-    });
+if (isMain(import.meta.url)) {
+  runMain(
+    { name: "images", usage: "usage: tsx builder/kube/node-images.ts", details: "  Builds the node images (pause, CoreDNS, local-path-provisioner, busybox) once per input key; prints the cache entry." },
+    async (args) => {
+      parseNoArguments(args);
+      process.stdout.write(`${(await ensureNodeImages()).dir}\n`);
+    },
+  );
 }
