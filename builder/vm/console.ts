@@ -3,14 +3,11 @@
 // QEMU: on kill(), on a hard deadline, and on process exit. Console output is kept in
 // dist/vm-logs/<name>.log for the post-mortem of a failed case.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { tmpdir } from "node:os";
-import { cacheRoot } from "../cache.ts";
-import { chooseAccel } from "./accel.ts";
-import { findFreePort } from "./ports.ts";
-import { OVMF_VARS, renderQemuArgv } from "./qemu-args.ts";
+import { prepareQemu } from "./launch.ts";
+import { renderQemuArgv } from "./qemu-args.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** What the VM tests and benchmarks boot: dist/artifacts, or K3OS_ARTIFACTS (a second build kept apart). */
@@ -103,18 +100,9 @@ export class Vm {
 
   static async boot(o: BootOptions): Promise<Vm> {
     const iso = o.iso === false ? undefined : (o.iso ?? ISO);
-    for (const f of [iso, o.kernel, o.initrd]) {
-      if (f && !existsSync(f)) throw new Error(`${f} is missing: build the image first (npm run image)`);
-    }
-    const verdict = await chooseAccel(cacheRoot(), { kernel: KERNEL, initrd: INITRD });
-    const accel = verdict.kvm ? "kvm" : "tcg";
-    const tmp = await mkdtemp(join(tmpdir(), "k3os-vmtest-"));
-    let efiVars: string | undefined;
-    if (o.efi) {
-      efiVars = join(tmp, "OVMF_VARS.fd");
-      await copyFile(OVMF_VARS, efiVars);
-    }
-    const sshPort = await findFreePort();
+    const { accel, sshPort, tmp, efiVars } = await prepareQemu({
+      files: [iso, o.kernel, o.initrd], accel: "auto", probeWith: { kernel: KERNEL, initrd: INITRD }, efi: o.efi ?? false, tmpPrefix: "k3os-vmtest-",
+    });
     const argv = renderQemuArgv({
       accel, memoryMb: o.memoryMb ?? 2048, cpus: 2, iso, kernel: o.kernel, initrd: o.kernel ? (o.initrd ?? INITRD) : undefined,
       append: o.append, disks: o.disks ?? [], efiVars, sshPort, openNetwork: false, serial: "stdio", headless: true,
