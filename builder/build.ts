@@ -1,8 +1,7 @@
 // The stage graph: base tree → node tree → squashfs images + initrd (cached together) → ISO,
 // vmlinuz, rootfs tarball, manifest and sums in dist/artifacts/.
-import { copyFile, mkdir, rm, symlink, writeFile, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { basename } from "node:path";
+import { copyFile, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { cachedStage, KeyBuilder, pruneStages } from "./cache.ts";
 import { step, type BuildContext } from "./context.ts";
 import { buildBaseTree } from "./stages/base.ts";
@@ -14,6 +13,7 @@ import { makeIso } from "./output/iso.ts";
 import { renderGrubConfig } from "./iso/grub-config.ts";
 import { INITRD_EXTRA_MODULES, INITRD_MODULES } from "./kernel/modules.ts";
 import { writeChecksums } from "./output/checksums.ts";
+import { publishArtifact, publishCopy } from "./output/publish.ts";
 
 export const ARTIFACTS = {
   iso: "k3os-amd64.iso",
@@ -96,18 +96,19 @@ async function writeArtifacts(ctx: BuildContext, node: NodeTree, images: Images)
 
   await mkdir(ctx.out, { recursive: true });
   const out = (name: string) => join(ctx.out, name);
-  await rm(out(ARTIFACTS.iso), { force: true });
-  await step(ctx, "iso", () => makeIso(ctx.runner, isoDir, out(ARTIFACTS.iso), ctx.epoch));
-  await copyFile(node.vmlinuz, out(ARTIFACTS.vmlinuz));
-  await copyFile(images.initrd, out(ARTIFACTS.initrd));
-  await copyFile(images.kernelSquashfs, out(ARTIFACTS.kernelSquashfs));
-  await writeFile(out(ARTIFACTS.manifest), await readFile(node.manifest, "utf8"));
+  await step(ctx, "iso", () => publishArtifact(ctx.runner, out(ARTIFACTS.iso), (tmp) => makeIso(ctx.runner, isoDir, tmp, ctx.epoch)));
+  await publishCopy(ctx.runner, node.vmlinuz, out(ARTIFACTS.vmlinuz));
+  await publishCopy(ctx.runner, images.initrd, out(ARTIFACTS.initrd));
+  await publishCopy(ctx.runner, images.kernelSquashfs, out(ARTIFACTS.kernelSquashfs));
+  await publishCopy(ctx.runner, node.manifest, out(ARTIFACTS.manifest));
   // As k3OS's: one top directory holding k3os/system (extract with --strip-components=1 onto a root).
   // gzip -1: the tarball is squashfs images, already compressed; level 6 only cost time.
   await step(ctx, "rootfs tarball", () =>
-    ctx.runner.run(
-      ["tar", "--sort=name", `--mtime=@${ctx.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -1 -n", "-cf", out(ARTIFACTS.rootfsTar), "--exclude=boot", `k3os-${ctx.version}`],
-      { cwd: work },
+    publishArtifact(ctx.runner, out(ARTIFACTS.rootfsTar), (tmp) =>
+      ctx.runner.run(
+        ["tar", "--sort=name", `--mtime=@${ctx.epoch}`, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -1 -n", "-cf", tmp, "--exclude=boot", `k3os-${ctx.version}`],
+        { cwd: work },
+      ),
     ),
   );
   await writeChecksums(ctx.runner, ctx.out, Object.values(ARTIFACTS).filter((a) => a !== ARTIFACTS.sums), ARTIFACTS.sums);

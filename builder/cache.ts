@@ -1,17 +1,28 @@
-// Build cache: each stage's output lives under ${XDG_CACHE_HOME:-$HOME/.cache}/k3os/<stage>-<key>,
-// the key a hash of everything that stage reads. A stage writes to a temp dir and renames it into
-// place, so a half-finished build is never mistaken for a cached one.
+// The build cache, one module for every cached output: the image stages (base tree, node tree,
+// images) as <root>/<stage>-<key>, the Kubernetes components and node images as
+// <shared root>/kube/<key> and <shared root>/images/<key>. A key is a hash of everything the
+// output is made from; an entry is built beside its place and renamed into it, so a half-finished
+// build is never mistaken for a cached one.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, readdir, rename, rm, mkdir, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { homedir } from "node:os";
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  // A second builder on this machine (another checkout, a test) keeps its stages apart with this.
-  if (env.K3OS_IMAGE_CACHE) return env.K3OS_IMAGE_CACHE;
+/**
+ * ${XDG_CACHE_HOME:-$HOME/.cache}/k3os: outputs addressed by their key alone (the Kubernetes
+ * components, the node images, the accelerator verdict), which every checkout on the machine shares.
+ */
+export function sharedCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
   return join(base, "k3os");
+}
+
+/** Where the image stages live: the shared root, or K3OS_IMAGE_CACHE. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  // A second builder on this machine (another checkout, a test) keeps its stages apart with this:
+  // image stages are pruned and locked per root, unlike the key-addressed shared entries.
+  return env.K3OS_IMAGE_CACHE || sharedCacheRoot(env);
 }
 
 /** A stable key over strings and file contents; order matters and is the caller's. */
@@ -35,11 +46,26 @@ export class KeyBuilder {
     }
     return this;
   }
+  /**
+   * Files by their path relative to base, in path order whatever the order given, then plain
+   * strings. (The Kubernetes components' and node images' keys were made this way first: keeping
+   * the encoding keeps their cache entries valid.)
+   */
+  async addFilesByPath(base: string, files: readonly string[], extra: readonly string[] = []): Promise<this> {
+    for (const f of [...files].sort()) {
+      this.h.update(`${relative(base, f)}\0`);
+      this.h.update(await readFile(f));
+      this.h.update("\0");
+    }
+    for (const e of extra) this.h.update(`${e}\0`);
+    return this;
+  }
   digest(len = 16): string {
     return this.h.digest("hex").slice(0, len);
   }
 }
 
+/** Every file under dir (symlinks included, directories not), by path relative to dir, in name order. */
 export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
@@ -52,24 +78,58 @@ export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   return out;
 }
 
+/** sha256 over the named files (by path relative to base, then content) and strings, 16 hex digits. */
+export async function hashFiles(base: string, files: readonly string[], extra: readonly string[] = []): Promise<string> {
+  return (await new KeyBuilder().addFilesByPath(base, files, extra)).digest();
+}
+
 /**
- * Returns the cached stage directory, building it with `make(tmpDir)` when absent.
- * `make` must leave a complete tree in tmpDir; it is renamed into place only on success.
+ * Moves a finished build from `partial` to its cache dir. When another build of the same key got
+ * there first, its result is as good as ours: ours is discarded.
  */
-export async function cachedStage(
+export async function publishCacheDir(partial: string, dir: string): Promise<void> {
+  try {
+    await rename(partial, dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+    await rm(partial, { recursive: true, force: true });
+  }
+}
+
+export interface CachedDirOptions {
+  /** A file the entry must hold to count as complete (default: the directory existing is enough). */
+  marker?: string;
+}
+
+/**
+ * Returns the cache entry `dir`, building it with `make(partialDir)` when absent: make must leave
+ * a complete tree in partialDir (which does not exist yet); it is renamed into place only on
+ * success and removed on failure.
+ */
+export async function cachedDir(dir: string, make: (partialDir: string) => Promise<void>, o: CachedDirOptions = {}): Promise<{ dir: string; hit: boolean }> {
+  if (existsSync(o.marker ? join(dir, o.marker) : dir)) return { dir, hit: true };
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(dirname(dir), { recursive: true });
+  try {
+    await make(partial);
+    await publishCacheDir(partial, dir);
+  } catch (e) {
+    await rm(partial, { recursive: true, force: true });
+    throw e;
+  }
+  return { dir, hit: false };
+}
+
+/** An image stage's entry, <root>/<name>-<key>, built by cachedDir. */
+export function cachedStage(
   root: string,
   name: string,
   key: string,
   make: (tmpDir: string) => Promise<void>,
 ): Promise<{ dir: string; hit: boolean }> {
-  const dir = join(root, `${name}-${key}`);
-  if (existsSync(dir)) return { dir, hit: true };
-  const tmp = `${dir}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(root, { recursive: true });
-  await make(tmp);
-  await rename(tmp, dir);
-  return { dir, hit: false };
+  return cachedDir(join(root, `${name}-${key}`), make);
 }
 
 /**
@@ -81,7 +141,8 @@ export async function pruneStages(root: string, keep: Readonly<Record<string, st
   const removed: string[] = [];
   if (!existsSync(root)) return removed;
   for (const name of await readdir(root)) {
-    const m = /^([a-z]+)-([0-9a-f]{16})(\.tmp)?$/.exec(name);
+    // .tmp: half-built entries of builds before cachedDir named them .partial-<pid>
+    const m = /^([a-z]+)-([0-9a-f]{16})(\.tmp|\.partial-\d+)?$/.exec(name);
     if (!m || !((m[1] as string) in keep)) continue;
     if (keep[m[1] as string] === m[2] && !m[3]) continue;
     await rm(join(root, name), { recursive: true, force: true });

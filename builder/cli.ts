@@ -1,41 +1,61 @@
 // `npm run image` entry: builds every artifact in dist/artifacts/, stage by stage, cached by inputs.
-//   tsx builder/cli.ts [build] [--out DIR] [--fast] [--agent FILE | --without-agent] [--skip-prereqs] [--dry-run] [--debug]
-//   tsx builder/cli.ts prereqs      install the host packages only
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { DryRunner, ProcessRunner } from "../src/exec/runner.ts";
 import { createLogger } from "../src/system/log.ts";
 import { cacheRoot, lockCache } from "./cache.ts";
+import { runMain, UsageError } from "./cli-args.ts";
 import type { BuildContext } from "./context.ts";
 import { ensureHostPackages } from "./host/prerequisites.ts";
 import { resolveEpoch, resolveVersion } from "./host/epoch.ts";
 import { buildAll } from "./build.ts";
 
+const USAGE = `usage: k3os-image [build] [--out DIR] [--fast] [--agent FILE | --without-agent] [--skip-prereqs] [--dry-run] [--debug]
+       k3os-image prereqs [--dry-run] [--debug]`;
+const DETAILS = `  build    every artifact into DIR (default $K3OS_ARTIFACTS or dist/artifacts/), cached by inputs
+           under \${K3OS_IMAGE_CACHE:-\${XDG_CACHE_HOME:-~/.cache}/k3os}
+  prereqs  install the host packages only
+  --fast           quicker squashfs compression (larger images)
+  --agent FILE     the node agent to put in the image (default bin/k3os, from npm run build)
+  --without-agent  no /usr/sbin/k3os, no config phases
+  --skip-prereqs   do not check the host packages
+  --dry-run        print the commands instead of running them
+  --debug          log every command`;
+
 async function main(args: string[]): Promise<number> {
-  const agentAt = args.indexOf("--agent");
-  const agentArg = agentAt >= 0 ? args.splice(agentAt, 2)[1] : undefined;
-  const outAt = args.indexOf("--out");
-  const outArg = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
-  const flags = new Set(args.filter((a) => a.startsWith("--")));
-  const command = args.find((a) => !a.startsWith("--")) ?? "build";
-  const log = createLogger({ prefix: "k3os-image", debug: flags.has("--debug") });
-  const runner = flags.has("--dry-run") ? new DryRunner((l) => log.info(l)) : new ProcessRunner((m) => log.debug(m));
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      out: { type: "string" },
+      agent: { type: "string" },
+      "without-agent": { type: "boolean", default: false },
+      fast: { type: "boolean", default: false },
+      "skip-prereqs": { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      debug: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`one command at most, got: ${positionals.join(" ")}`);
+  const command = positionals[0] ?? "build";
+  if (command !== "build" && command !== "prereqs") throw new UsageError(`unknown command: ${command} (expected build or prereqs)`);
+  if (values.agent !== undefined && values["without-agent"]) throw new UsageError("--agent and --without-agent exclude each other");
+  const log = createLogger({ prefix: "k3os-image", debug: values.debug });
+  const runner = values["dry-run"] ? new DryRunner((l) => log.info(l)) : new ProcessRunner((m) => log.debug(m));
   const repo = resolve(import.meta.dirname, "..");
-  if (!flags.has("--skip-prereqs")) await ensureHostPackages(runner, log);
+  if (command === "prereqs" || !values["skip-prereqs"]) await ensureHostPackages(runner, log);
   if (command === "prereqs") return 0;
-  if (command !== "build") {
-    log.error(`unknown command: ${command} (expected build or prereqs)`);
-    return 2;
-  }
   const ctx: BuildContext = {
     runner,
     log,
     repo,
     cache: cacheRoot(),
-    out: resolve(outArg ?? process.env.K3OS_ARTIFACTS ?? resolve(repo, "dist/artifacts")),
+    out: resolve(values.out ?? process.env.K3OS_ARTIFACTS ?? resolve(repo, "dist/artifacts")),
     epoch: await resolveEpoch(runner, repo),
     version: await resolveVersion(repo),
-    fast: flags.has("--fast"),
-    agent: flags.has("--without-agent") ? undefined : resolve(agentArg ?? resolve(repo, "bin/k3os")),
+    fast: values.fast,
+    agent: values["without-agent"] ? undefined : resolve(values.agent ?? resolve(repo, "bin/k3os")),
   };
   if (!ctx.agent) log.warn("building without the agent: no /usr/sbin/k3os, no config phases (--without-agent)");
   const t = Date.now();
@@ -49,12 +69,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`k3os-image: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain({ name: "k3os-image", usage: USAGE, details: DETAILS }, main);

@@ -6,17 +6,23 @@
 // Run as root: node --import tsx scripts/bench-k3s.ts [--idle-seconds N]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pidsInNamespaceOf, pssByCommand, type NodePss } from "../builder/bench/pss.ts";
+import { positiveInt, runMain } from "../builder/cli-args.ts";
 import { ensureKubeComponents } from "../builder/kube/build.ts";
 import { ensureNodeImages } from "../builder/kube/node-images.ts";
 import { ProcessRunner } from "../src/exec/runner.ts";
 import { NetLab } from "../test/namespaces/lab.ts";
-import { kubectlIn, makeNode, nodePss, nodeReady, removeNodes, startNode, stopNode, waitFor, type LabNode } from "../test/namespaces/node-runner.ts";
+import { k3sPid, kubectlIn, makeNode, nodeReady, removeNodes, startNode, stopNode, waitFor, type LabNode } from "../test/namespaces/node-runner.ts";
 
 const runner = new ProcessRunner();
-const idleArg = process.argv.indexOf("--idle-seconds");
-const idleSeconds = idleArg > 0 ? Number(process.argv[idleArg + 1]) : 30;
 
-async function main(): Promise<void> {
+/** PSS of every process in the node's PID namespace (k3s and all it started). */
+const nodePss = (n: LabNode): NodePss => pssByCommand(pidsInNamespaceOf(k3sPid(n)));
+
+async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, strict: true, options: { "idle-seconds": { type: "string", default: "30" } } });
+  const idleSeconds = positiveInt("--idle-seconds", values["idle-seconds"]);
   const kube = await ensureKubeComponents({ log: (m) => process.stderr.write(`bench: ${m}\n`) });
   const images = await ensureNodeImages({ kube, log: (m) => process.stderr.write(`bench: ${m}\n`) });
   const lab = await NetLab.create("10.218.0");
@@ -55,7 +61,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`bench: error: ${e.message}\n`);
-  process.exit(1);
-});
+runMain(
+  {
+    name: "bench-k3s",
+    usage: "usage: node --import tsx scripts/bench-k3s.ts [--idle-seconds N]",
+    details: "  As root: a k3s server and an agent (from source) to Ready in namespaces, then N seconds idle (default 30)\n  and the PSS of each node. JSON on stdout.",
+  },
+  main,
+);

@@ -1,20 +1,18 @@
 // `npm run bench`: runs the sub-benchmarks as subprocesses (each keeps its own process, so one
 // that crashes or leaks cannot skew another) and merges their JSON into dist/bench.json with when
 // it was measured, the host's load around each part and the machine's facts.
-//   tsx scripts/bench.ts [--only kube,k3s,boot,node] [--out FILE] [--boot-runs N] [--idle-seconds N] [--node-memory MiB,...]
 // Parts not run keep their previous figures in the file, each with its own measuredAt and load.
-//   kube: builder/kube/figures.ts (binary and archive sizes, caches, build time; builds when cold)
-//   k3s:  scripts/bench-k3s.ts (a server and an agent to Ready in namespaces; root)
-//   boot: builder/bench/boot.ts (QEMU boots of the built ISO; writes dist/bench-boot.json)
-//   node: builder/bench/node.ts (the live ISO to node Ready at each memory size; OS idle memory)
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { isMain, positiveInt, runMain, UsageError } from "../builder/cli-args.ts";
 import { ProcessRunner, type Runner } from "../src/exec/runner.ts";
+import { writeFileAtomic } from "../src/system/atomic-write.ts";
 
-export const partNames = ["kube", "k3s", "boot", "node"] as const;
+export const partNames = ["kube", "k3s", "os", "boot", "node"] as const;
 export type PartName = (typeof partNames)[number];
 
 export interface BenchOptions {
@@ -43,32 +41,36 @@ export interface BenchFile {
   parts: Partial<Record<PartName, PartResult>>;
 }
 
-export function parseBenchArgs(argv: string[], repo: string): BenchOptions {
-  const opts: BenchOptions = { only: [...partNames], out: join(repo, "dist", "bench.json") };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  const count = (i: number, flag: string): number => {
-    const n = Number(value(i, flag));
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, not ${argv[i + 1]}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--only") {
-      const names = value(i, a).split(",").map((s) => s.trim()).filter(Boolean);
-      const unknown = names.filter((n) => !(partNames as readonly string[]).includes(n));
-      if (unknown.length || names.length === 0) throw new Error(`--only takes ${partNames.join(",")}; got ${value(i, a)}`);
-      opts.only = partNames.filter((p) => names.includes(p));
-    } else if (a === "--out") opts.out = resolve(value(i, a));
-    else if (a === "--boot-runs") opts.bootRuns = count(i, a);
-    else if (a === "--idle-seconds") opts.idleSeconds = count(i, a);
-    else if (a === "--node-memory") opts.nodeMemory = value(i, a);
-    else throw new Error(`unknown option ${a} (options: --only ${partNames.join(",")}, --out FILE, --boot-runs N, --idle-seconds N, --node-memory MiB,...)`);
-    i++;
+export const BENCH_USAGE = "usage: tsx scripts/bench.ts [--only PART,...] [--out FILE] [--boot-runs N] [--idle-seconds N] [--node-memory MiB,...]";
+export const BENCH_DETAILS = `  PART is one of ${partNames.join(", ")} (default: all, in that order); figures merge into FILE (default dist/bench.json).
+  kube: builder/kube/figures.ts   sizes of the Kubernetes binaries and image archives, caches, build time (builds when cold)
+  k3s:  scripts/bench-k3s.ts      a k3s server and agent from source to Ready in namespaces, idle PSS (root; --idle-seconds)
+  os:   scripts/bench-os.ts       the built OS as server and agent in namespaces, idle PSS, the OS alone without k3s (root; --idle-seconds)
+  boot: builder/bench/boot.ts     QEMU boots of the built ISO and kernel to login against a baseline (--boot-runs)
+  node: builder/bench/node.ts     the live ISO to node Ready at each memory size, guest memory (--node-memory)`;
+
+export function parseBenchArgs(args: string[], repo: string): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      only: { type: "string" },
+      out: { type: "string" },
+      "boot-runs": { type: "string" },
+      "idle-seconds": { type: "string" },
+      "node-memory": { type: "string" },
+    },
+  });
+  const opts: BenchOptions = { only: [...partNames], out: values.out === undefined ? join(repo, "dist", "bench.json") : resolve(values.out) };
+  if (values.only !== undefined) {
+    const names = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !(partNames as readonly string[]).includes(n));
+    if (unknown.length || names.length === 0) throw new UsageError(`--only takes ${partNames.join(",")}; got ${values.only}`);
+    opts.only = partNames.filter((p) => names.includes(p));
   }
+  if (values["boot-runs"] !== undefined) opts.bootRuns = positiveInt("--boot-runs", values["boot-runs"]);
+  if (values["idle-seconds"] !== undefined) opts.idleSeconds = positiveInt("--idle-seconds", values["idle-seconds"]);
+  if (values["node-memory"] !== undefined) opts.nodeMemory = values["node-memory"];
   return opts;
 }
 
@@ -76,13 +78,15 @@ export function parseBenchArgs(argv: string[], repo: string): BenchOptions {
 export function partCommand(part: PartName, opts: BenchOptions, repo: string, node = process.execPath): string[] {
   const tsx = (file: string, ...args: string[]) => [node, "--import", "tsx", join(repo, file), ...args];
   if (part === "kube") return tsx("builder/kube/figures.ts");
-  if (part === "k3s") return tsx("scripts/bench-k3s.ts", ...(opts.idleSeconds ? ["--idle-seconds", String(opts.idleSeconds)] : []));
+  const idle = opts.idleSeconds ? ["--idle-seconds", String(opts.idleSeconds)] : [];
+  if (part === "k3s") return tsx("scripts/bench-k3s.ts", ...idle);
+  if (part === "os") return tsx("scripts/bench-os.ts", ...idle);
   if (part === "node") return tsx("builder/bench/node.ts", ...(opts.nodeMemory ? ["--memory", opts.nodeMemory] : []));
   return tsx("builder/bench/boot.ts", ...(opts.bootRuns ? ["--runs", String(opts.bootRuns)] : []));
 }
 
 /**
- * A part's JSON: kube, k3s and node print one document on stdout; boot prints a line per run and writes
+ * A part's JSON: kube, k3s, os and node print one document on stdout; boot prints a line per run and writes
  * the whole to dist/bench-boot.json, which must be newer than the start of this run.
  */
 export async function readPartResult(part: PartName, stdout: string, repo: string, startedAt: Date): Promise<unknown> {
@@ -156,9 +160,9 @@ async function readPrevious(file: string): Promise<BenchFile | undefined> {
   }
 }
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-  const opts = parseBenchArgs(process.argv.slice(2), repo);
+  const opts = parseBenchArgs(args, repo);
   const runner = new ProcessRunner();
   const measuredAt = new Date().toISOString();
   const host = { ...(await machineFacts(runner)), loadAtStart: loadNow() };
@@ -169,17 +173,9 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${part}: ${ran[part]!.ok ? "done" : `FAILED: ${ran[part]!.error}`} in ${ran[part]!.seconds} s\n`);
   }
   const merged = mergeBench(await readPrevious(opts.out), ran, { ...host, loadAtEnd: loadNow() }, measuredAt);
-  await mkdir(dirname(opts.out), { recursive: true });
-  await writeFile(opts.out, `${JSON.stringify(merged, null, 2)}\n`);
+  await writeFileAtomic(opts.out, `${JSON.stringify(merged, null, 2)}\n`);
   process.stdout.write(`${opts.out}\n`);
   return Object.values(ran).every((p) => p.ok) ? 0 : 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  main()
-    .then((code) => (process.exitCode = code))
-    .catch((e: Error) => {
-      process.stderr.write(`bench: error: ${e.message}\n`);
-      process.exitCode = 2;
-    });
-}
+if (isMain(import.meta.url)) runMain({ name: "bench", usage: BENCH_USAGE, details: BENCH_DETAILS }, main);

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -129,6 +130,19 @@ export async function buildAgent({ outDir = join(repo, "bin"), version } = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // Plain JavaScript (it builds what tsx would run), so it parses its arguments itself, as
+  // builder/cli-args.ts does for the TypeScript entry points: --help exits 0, a usage error 2.
+  const USAGE = "usage: node scripts/build.mjs   (npm run build)";
+  try {
+    const { values } = parseArgs({ strict: true, options: { help: { type: "boolean", short: "h" } } });
+    if (values.help) {
+      console.log(`${USAGE}\n  Builds the node agent: bin/k3os, bin/k3s, bin/k3os.d/ (bundles and their V8 code caches).`);
+      process.exit(0);
+    }
+  } catch (e) {
+    console.error(`build: ${e.message.replace(/\. To specify a positional argument starting with[\s\S]*$/, "")}\n${USAGE}`);
+    process.exit(2);
+  }
   const started = Date.now();
   await buildAgent();
   const sizes = [];

@@ -3,6 +3,11 @@
 # dependencies. The image builder and the Kubernetes build install their own tools when they run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1-}" in
+  "") ;;
+  -h|--help) echo "usage: scripts/setup.sh"; sed -n '2,3s/^# //p' "$0"; exit 0 ;;
+  *) echo "setup.sh: takes no arguments, got: $*" >&2; echo "usage: scripts/setup.sh" >&2; exit 2 ;;
+esac
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(node_major)" -lt 20 ]; then

@@ -1,13 +1,32 @@
 // Runs the test tiers with node's test runner and prints one summary line per tier:
-//   "unit: N passed, N failed". Usage: node scripts/test.mjs [tier...]  (default: every tier present)
-// Test files are test/<tier>/**/*.test.ts, run through tsx. K3OS_VM_SET=full runs every VM case.
+//   "unit: N passed, N failed". Test files are test/<tier>/**/*.test.ts, run through tsx.
+// Plain JavaScript (no tsx needed to start it), so it parses its arguments itself, as
+// builder/cli-args.ts does for the TypeScript entry points: --help exits 0, a usage error 2.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
 const ALL_TIERS = ["unit", "tools", "namespaces", "vm"];
-const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const USAGE = `usage: node scripts/test.mjs [${ALL_TIERS.join("|")}]...`;
+const DETAILS = `  Runs the given tiers (default: every tier present), one summary line each.
+  K3OS_VM_SET=full runs every VM case instead of the smoke set (test/vm/smoke.txt).`;
+
+let requested;
+try {
+  const { values, positionals } = parseArgs({ strict: true, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    console.log(`${USAGE}\n${DETAILS}`);
+    process.exit(0);
+  }
+  const unknown = positionals.filter((t) => !ALL_TIERS.includes(t));
+  if (unknown.length > 0) throw new Error(`no such test tier: ${unknown.join(" ")}`);
+  requested = positionals;
+} catch (e) {
+  console.error(`test: ${e.message.replace(/\. To specify a positional argument starting with[\s\S]*$/, "")}\n${USAGE}`);
+  process.exit(2);
+}
 const tiers = requested.length > 0 ? requested : ALL_TIERS.filter((t) => existsSync(join("test", t)));
 
 function findTests(dir) {

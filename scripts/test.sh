@@ -8,6 +8,14 @@
 # inputs, so a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: scripts/test.sh [unit|tools|namespaces|vm]..."
+for a in "$@"; do
+  case "$a" in
+    -h|--help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    unit|tools|namespaces|vm) ;;
+    *) echo "test.sh: no such tier: $a" >&2; echo "$usage" >&2; exit 2 ;;
+  esac
+done
 tiers=("$@")
 [ ${#tiers[@]} -gt 0 ] || tiers=(unit tools namespaces vm)
 wants() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }

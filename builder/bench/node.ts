@@ -3,12 +3,11 @@
 // once k3s-service is stopped and `k3s killall` has removed its pods; the baseline (kernel +
 // initramfs alone) is timed in the same run. The least RAM that reaches Ready is the smallest
 // size that did. Prints one JSON document on stdout; progress on stderr.
-//   tsx builder/bench/node.ts [--memory 2048,1024,768] [--ready-timeout-min N (default 10)]
 import { loadavg } from "node:os";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Vm } from "../../test/vm/harness.ts";
-import { readGuestMemory, waitForNodeReady, type GuestMemory } from "../../test/vm/node.ts";
+import { parseArgs } from "node:util";
+import { isMain, positiveInt, runMain, UsageError } from "../cli-args.ts";
+import { Vm } from "../vm/console.ts";
+import { readGuestMemory, waitForNodeReady, type GuestMemory } from "../vm/guest.ts";
 import { timeBaseline } from "./baseline.ts";
 
 export interface NodeBenchOptions {
@@ -16,22 +15,17 @@ export interface NodeBenchOptions {
   readyTimeoutMin: number;
 }
 
-export function parseNodeBenchArgs(argv: string[]): NodeBenchOptions {
-  const o: NodeBenchOptions = { memoryMb: [2048, 1024, 768], readyTimeoutMin: 10 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === "--memory") {
-      const sizes = value.split(",").map(Number);
-      if (sizes.some((n) => !Number.isInteger(n) || n < 256)) throw new Error(`--memory takes sizes in MiB of at least 256, comma-separated; got ${value}`);
-      o.memoryMb = [...new Set(sizes)].sort((a, b) => b - a);
-    } else if (flag === "--ready-timeout-min") {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--ready-timeout-min takes whole minutes; got ${value}`);
-      o.readyTimeoutMin = n;
-    } else throw new Error(`unknown option ${flag} (options: --memory LIST, --ready-timeout-min N)`);
-  }
-  return o;
+export const NODE_BENCH_USAGE = "usage: tsx builder/bench/node.ts [--memory MiB,...] [--ready-timeout-min N]";
+
+export function parseNodeBenchArgs(args: string[]): NodeBenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { memory: { type: "string", default: "2048,1024,768" }, "ready-timeout-min": { type: "string", default: "10" } },
+  });
+  const sizes = values.memory.split(",").map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 256)) throw new UsageError(`--memory takes sizes in MiB of at least 256, comma-separated; got ${values.memory}`);
+  return { memoryMb: [...new Set(sizes)].sort((a, b) => b - a), readyTimeoutMin: positiveInt("--ready-timeout-min", values["ready-timeout-min"]) };
 }
 
 export interface NodeRun {
@@ -83,8 +77,8 @@ async function runAt(memoryMb: number, baseline: number, readyTimeoutMin: number
   return run;
 }
 
-async function main(): Promise<void> {
-  const o = parseNodeBenchArgs(process.argv.slice(2));
+async function main(args: string[]): Promise<void> {
+  const o = parseNodeBenchArgs(args);
   const baselineS = await timeBaseline();
   say(`baseline (kernel + initramfs to its first line): ${baselineS.toFixed(1)} s`);
   const runs: NodeRun[] = [];
@@ -93,4 +87,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ baselineS: Number(baselineS.toFixed(1)), leastReadyMemoryMb: least ?? null, runs }, null, 2)}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();
+if (isMain(import.meta.url)) {
+  runMain(
+    {
+      name: "bench-node",
+      usage: NODE_BENCH_USAGE,
+      details: "  Boots the live ISO at each memory size (default 2048,1024,768 MiB, largest first): login, node Ready\n  (timeout N minutes, default 10), guest memory with k3s and of the OS alone. JSON on stdout.",
+    },
+    main,
+  );
+}

@@ -1,7 +1,9 @@
-// Host tools the image builder and the VM runner need, installed with apt when missing.
-// The table is the single list: a package per tool, never a guess from PATH alone, because
-// grub's platform files and OVMF are data files with no command to probe.
-import type { Runner } from "../../src/exec/runner.ts";
+// Debian packages the builders need, checked with dpkg and installed with apt-get when missing so
+// a fresh machine works: the image builder's and VM runner's host tools (HOST_PACKAGES), and what
+// the Kubernetes build and the image archives ask for (gcc and libseccomp-dev for runc, umoci and
+// skopeo). A package per tool, never a guess from PATH alone: grub's platform files and OVMF are
+// data files with no command to probe.
+import { ProcessRunner, type Runner } from "../../src/exec/runner.ts";
 import type { Logger } from "../../src/system/log.ts";
 
 export const HOST_PACKAGES: readonly string[] = [
@@ -34,21 +36,39 @@ export function findMissingPackages(wanted: readonly string[], dpkgQueryOutput: 
   return wanted.filter((p) => !installed.has(p));
 }
 
-/** Installs whatever HOST_PACKAGES lacks: one `apt-get update`, then one install without recommends. */
-export async function ensureHostPackages(runner: Runner, log: Logger, wanted = HOST_PACKAGES): Promise<string[]> {
+export interface EnsurePackagesOptions {
+  runner?: Runner;
+  log?: (msg: string) => void;
+}
+
+/**
+ * Installs whichever of `wanted` dpkg does not report installed; returns them. One dpkg-query for
+ * all; then one install without recommends, and `apt-get update` only when that install fails
+ * (a fresh machine may have no package lists yet).
+ */
+export async function ensureDebianPackages(wanted: readonly string[], o: EnsurePackagesOptions = {}): Promise<string[]> {
+  const runner = o.runner ?? new ProcessRunner();
+  const log = o.log ?? (() => {});
+  if (wanted.length === 0) return [];
   // dpkg-query exits 1 when a package is unknown to dpkg: that is an answer, not a failure.
   const q = await runner.run(["dpkg-query", "-W", "-f", "${Package} ${Status}\n", ...wanted], { allowFailure: true });
   const missing = findMissingPackages(wanted, q.stdout);
-  if (missing.length === 0) {
-    log.debug("host packages: all present");
-    return [];
-  }
+  if (missing.length === 0) return [];
   if (process.getuid?.() !== 0 && !runner.dryRun) {
-    throw new Error(`missing host packages (run as root to install them): ${missing.join(" ")}`);
+    throw new Error(`missing Debian packages: ${missing.join(" ")} (run as root, or: sudo apt-get install -y ${missing.join(" ")})`);
   }
-  log.info(`installing host packages: ${missing.join(" ")}`);
+  log(`installing Debian packages: ${missing.join(" ")}`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  await runner.run(["apt-get", "update"], { env });
-  await runner.run(["apt-get", "install", "-y", "--no-install-recommends", ...missing], { env });
+  const install = ["apt-get", "install", "-y", "--no-install-recommends", ...missing];
+  const first = await runner.run(install, { env, allowFailure: true });
+  if (first.exitCode !== 0) {
+    await runner.run(["apt-get", "update"], { env });
+    await runner.run(install, { env });
+  }
   return missing;
+}
+
+/** The image builder's and VM runner's host tools (`k3os-image prereqs`). */
+export function ensureHostPackages(runner: Runner, log: Logger, wanted = HOST_PACKAGES): Promise<string[]> {
+  return ensureDebianPackages(wanted, { runner, log: (m) => log.info(m) });
 }

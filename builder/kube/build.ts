@@ -3,15 +3,15 @@
 // CLI: npx tsx builder/kube/build.ts   (prints the directory on stdout, progress on stderr)
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { lstat, readdir, readFile, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { goBuildInputs, hashFiles, publishCacheDir } from "./cache-key.ts";
+import { writeFileAtomic } from "../../src/system/atomic-write.ts";
+import { cachedDir, hashFiles, listFiles, sharedCacheRoot } from "../cache.ts";
+import { isMain, parseNoArguments, runMain } from "../cli-args.ts";
+import { ensureDebianPackages } from "../host/prerequisites.ts";
 import { buildTarget, downloadModules, type GoBuildContext } from "./go-build.ts";
 import { findGo } from "./go-tool.ts";
-import { ensureDebianPackages } from "./prerequisites.ts";
-import { applets, cniName, cniPlugins, goTargets, multicallName } from "./targets.ts";
+import { applets, cniName, cniPlugins, goTargets, multicallName, upstreamDir } from "./targets.ts";
 import { generateUpstreamMains } from "./upstream-mains.ts";
 import { checkGoMod, kubeDir, readVersions, versionOf, versionsPath, type Versions } from "./versions.ts";
 
@@ -31,13 +31,22 @@ export interface KubeComponents {
 }
 
 export interface EnsureOptions {
-  /** Parent of the cache entries; default ${XDG_CACHE_HOME:-~/.cache}/k3os/kube. */
+  /** Parent of the cache entries; default ${XDG_CACHE_HOME:-~/.cache}/k3os/kube (sharedCacheRoot). */
   cacheRoot?: string;
   log?: (msg: string) => void;
 }
 
-export function defaultCacheRoot(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "k3os", "kube");
+/**
+ * Inputs of the Go build: versions.json, go.mod, go.sum, our Go sources and the build recipe. The
+ * generated upstream packages are left out: go.mod/go.sum pin what they are copied from and
+ * upstream-mains.ts how, and they exist only after a build, so hashing them would change the key.
+ */
+export async function goBuildInputs(kubeDir: string, versionsPath: string): Promise<string[]> {
+  const recipe = new Set(["go.mod", "go.sum", "targets.ts", "ldflags.ts", "go-build.ts", "upstream-mains.ts"]);
+  const files = (await listFiles(kubeDir)).filter(
+    (rel) => !rel.startsWith(`${upstreamDir}/`) && (rel.endsWith(".go") || rel.startsWith("stub/") || recipe.has(rel)),
+  );
+  return [versionsPath, ...files.map((rel) => join(kubeDir, rel))];
 }
 
 export async function ensureKubeComponents(opts: EnsureOptions = {}): Promise<KubeComponents> {
@@ -47,33 +56,26 @@ export async function ensureKubeComponents(opts: EnsureOptions = {}): Promise<Ku
   if (goModProblems.length) throw new Error(`builder/kube/go.mod disagrees with builder/versions.json:\n${goModProblems.join("\n")}`);
 
   const key = await hashFiles(join(kubeDir, ".."), await goBuildInputs(kubeDir, versionsPath));
-  const cacheRoot = opts.cacheRoot ?? defaultCacheRoot();
-  const dir = join(cacheRoot, key);
-  if (existsSync(join(dir, "manifest.json"))) return describe(dir, key, versions, false);
-
+  const dir = join(opts.cacheRoot ?? join(sharedCacheRoot(), "kube"), key);
   const started = Date.now();
-  log(`building the Kubernetes components (key ${key}) into ${dir}`);
-  const targets = goTargets(versions);
-  await ensureDebianPackages([...new Set(targets.flatMap((t) => t.debianBuildDeps))], log);
-  const ctx: GoBuildContext = { go: findGo(), kubeDir, versions, multicallVersion: versionOf(versions, "kubernetes"), log };
-
-  // Build beside the entry and rename it into place: an interrupted build never looks finished.
-  await mkdir(cacheRoot, { recursive: true });
-  const partial = `${dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  try {
-    await downloadModules(ctx);
-    await generateUpstreamMains(ctx);
-    for (const target of targets) await buildTarget(ctx, target, partial);
-    // Relative links: the image copies bin/ and cni/ with cp -a and they still point next door.
-    for (const name of applets) await symlink(multicallName, join(partial, "bin", name));
-    for (const name of cniPlugins) await symlink(cniName, join(partial, "cni", name));
-    await writeManifest(partial, key, versions, (Date.now() - started) / 1000);
-    await publishCacheDir(partial, dir);
-  } catch (e) {
-    await rm(partial, { recursive: true, force: true });
-    throw e;
-  }
+  const { hit } = await cachedDir(
+    dir,
+    async (partial) => {
+      log(`building the Kubernetes components (key ${key}) into ${dir}`);
+      const targets = goTargets(versions);
+      await ensureDebianPackages([...new Set(targets.flatMap((t) => t.debianBuildDeps))], { log });
+      const ctx: GoBuildContext = { go: findGo(), kubeDir, versions, multicallVersion: versionOf(versions, "kubernetes"), log };
+      await downloadModules(ctx);
+      await generateUpstreamMains(ctx);
+      for (const target of targets) await buildTarget(ctx, target, partial);
+      // Relative links: the image copies bin/ and cni/ with cp -a and they still point next door.
+      for (const name of applets) await symlink(multicallName, join(partial, "bin", name));
+      for (const name of cniPlugins) await symlink(cniName, join(partial, "cni", name));
+      await writeManifest(partial, key, versions, (Date.now() - started) / 1000);
+    },
+    { marker: "manifest.json" },
+  );
+  if (hit) return describe(dir, key, versions, false);
   log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${dir}`);
   return describe(dir, key, versions, true);
 }
@@ -98,16 +100,15 @@ async function writeManifest(dir: string, key: string, versions: Versions, secon
     }
   }
   const manifest = { key, buildSeconds: Math.round(seconds), versions, files };
-  await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  ensureKubeComponents()
-    .then((c) => {
-      process.stdout.write(`${c.dir}\n`);
-    })
-    .catch((e: Error) => {
-      process.stderr.write(`kube: error: ${e.message}\n`);
-      process.exit(1);
-    });
+if (isMain(import.meta.url)) {
+  runMain(
+    { name: "kube", usage: "usage: tsx builder/kube/build.ts", details: "  Builds the Kubernetes components once per input key (a warm run is a lookup); prints the cache entry." },
+    async (args) => {
+      parseNoArguments(args);
+      process.stdout.write(`${(await ensureKubeComponents()).dir}\n`);
+    },
+  );
 }

@@ -3,7 +3,7 @@
 // CLI: npx tsx builder/kube/figures.ts  (JSON on stdout; builds first when the cache is cold)
 import { lstat, readFile, readlink, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isMain, parseNoArguments, runMain } from "../cli-args.ts";
 import { ProcessRunner } from "../../src/exec/runner.ts";
 import { ensureKubeComponents } from "./build.ts";
 import { ensureNodeImages } from "./node-images.ts";
@@ -71,11 +71,12 @@ export async function measureKubeFigures(): Promise<KubeFigures> {
   };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  measureKubeFigures()
-    .then((f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`))
-    .catch((e: Error) => {
-      process.stderr.write(`figures: error: ${e.message}\n`);
-      process.exit(1);
-    });
+if (isMain(import.meta.url)) {
+  runMain(
+    { name: "figures", usage: "usage: tsx builder/kube/figures.ts", details: "  Prints the Kubernetes components' figures (sizes, caches, build time) as JSON; builds them when the cache is cold." },
+    async (args) => {
+      parseNoArguments(args);
+      process.stdout.write(`${JSON.stringify(await measureKubeFigures(), null, 2)}\n`);
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { ProcessRunner, type Runner } from "../../src/exec/runner.ts";
-import { ensureDebianPackages } from "./prerequisites.ts";
+import { ensureDebianPackages } from "../host/prerequisites.ts";
 
 export const imageToolPackages = ["umoci", "skopeo"];
 
@@ -69,7 +69,7 @@ export async function packImage(
   opts: { runner?: Runner; log?: (m: string) => void } = {},
 ): Promise<PackedImage> {
   const runner = opts.runner ?? new ProcessRunner();
-  await ensureDebianPackages(imageToolPackages, opts.log ?? (() => {}), runner);
+  await ensureDebianPackages(imageToolPackages, { log: opts.log, runner });
   const epoch = spec.epoch ?? 0;
   const created = new Date(epoch * 1000).toISOString().replace(/\.000Z$/, "Z");
   const work = await mkdtemp(join(tmpdir(), "k3os-image-"));

@@ -2,19 +2,18 @@
 // ${XDG_CACHE_HOME:-~/.cache}/k3os/images/<key>/ and imported by containerd from agent/images/:
 // pause (our own static C program), CoreDNS (the binary built from its module), local-path-provisioner
 // (built from its module) and the busybox its helper pods run (Debian's static busybox).
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessRunner } from "../../src/exec/runner.ts";
+import { writeFileAtomic } from "../../src/system/atomic-write.ts";
+import { cachedDir, hashFiles, sharedCacheRoot } from "../cache.ts";
+import { isMain, parseNoArguments, runMain } from "../cli-args.ts";
+import { ensureDebianPackages } from "../host/prerequisites.ts";
 import { ensureKubeComponents, type KubeComponents } from "./build.ts";
-import { hashFiles, publishCacheDir } from "./cache-key.ts";
 import { goEnv } from "./go-build.ts";
 import { findGo, runGo } from "./go-tool.ts";
 import { compileStaticC, imageToolPackages, packImage, type ImageSpec } from "./images.ts";
-import { ensureDebianPackages } from "./prerequisites.ts";
 import { kubeDir, versionOf, versionsPath, type Versions } from "./versions.ts";
 
 /** Image references the node's manifests and containerd config use; nothing is ever pulled. */
@@ -66,66 +65,56 @@ async function buildLocalPathProvisioner(versions: Versions, out: string, log: (
 export async function ensureNodeImages(opts: { kube?: KubeComponents; cacheRoot?: string; log?: (m: string) => void } = {}): Promise<NodeImages> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`images: ${m}\n`));
   const kube = opts.kube ?? (await ensureKubeComponents({ log }));
-  await ensureDebianPackages(debianInputs, log);
+  await ensureDebianPackages(debianInputs, { log });
   const here = fileURLToPath(import.meta.url);
   const inputs = [versionsPath, here, join(kubeDir, "images.ts"), join(kubeDir, "images", "pause.c"), join(lppDir, "go.mod"), join(lppDir, "go.sum")];
   const key = await hashFiles(join(kubeDir, ".."), inputs, [kube.key, await debianVersions()]);
-  const cacheRoot = opts.cacheRoot ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "k3os", "images");
-  const dir = join(cacheRoot, key);
+  const dir = join(opts.cacheRoot ?? join(sharedCacheRoot(), "images"), key);
   const refs = nodeImageRefs(kube.versions);
-  if (existsSync(join(dir, "images.json"))) {
-    return { dir, key, images: JSON.parse(await readFile(join(dir, "images.json"), "utf8")), built: false };
-  }
-  const partial = `${dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(join(partial, "work"), { recursive: true });
-  try {
-    const work = join(partial, "work");
-    await compileStaticC(join(kubeDir, "images", "pause.c"), join(work, "pause"));
-    const lpp = await buildLocalPathProvisioner(kube.versions, work, log);
-    const specs: Record<string, ImageSpec> = {
-      pause: { ref: refs.pause!, files: [{ src: join(work, "pause"), dest: "/pause" }], entrypoint: ["/pause"] },
-      coredns: corednsImageSpec(kube),
-      "local-path-provisioner": {
-        ref: refs["local-path-provisioner"]!,
-        files: [{ src: lpp, dest: "/usr/bin/local-path-provisioner" }],
-        entrypoint: ["local-path-provisioner"],
-        env: ["PATH=/usr/bin:/bin"],
-      },
-      busybox: {
-        ref: refs.busybox!,
-        files: [{ src: "/bin/busybox", dest: "/bin/busybox" }],
-        links: busyboxApplets.map((a) => ({ dest: `/bin/${a}`, target: "busybox" })),
-        entrypoint: ["/bin/sh"],
-        env: ["PATH=/bin"],
-      },
-    };
-    const images: NodeImages["images"] = {};
-    for (const [name, spec] of Object.entries(specs)) {
-      log(`packing ${spec.ref}`);
-      const packed = await packImage(spec, join(partial, `${name}.tar`), { log });
-      images[name] = { archive: join(dir, `${name}.tar`), ref: packed.ref, sha256: packed.sha256 };
-    }
-    await rm(work, { recursive: true, force: true });
-    await writeFile(join(partial, "images.json"), `${JSON.stringify(images, null, 2)}\n`);
-    await publishCacheDir(partial, dir);
-  } catch (e) {
-    await rm(partial, { recursive: true, force: true });
-    throw e;
-  }
-  return { dir, key, images: JSON.parse(await readFile(join(dir, "images.json"), "utf8")), built: true };
+  const { hit } = await cachedDir(
+    dir,
+    async (partial) => {
+      const work = join(partial, "work");
+      await mkdir(work, { recursive: true });
+      await compileStaticC(join(kubeDir, "images", "pause.c"), join(work, "pause"));
+      const lpp = await buildLocalPathProvisioner(kube.versions, work, log);
+      const specs: Record<string, ImageSpec> = {
+        pause: { ref: refs.pause!, files: [{ src: join(work, "pause"), dest: "/pause" }], entrypoint: ["/pause"] },
+        coredns: corednsImageSpec(kube),
+        "local-path-provisioner": {
+          ref: refs["local-path-provisioner"]!,
+          files: [{ src: lpp, dest: "/usr/bin/local-path-provisioner" }],
+          entrypoint: ["local-path-provisioner"],
+          env: ["PATH=/usr/bin:/bin"],
+        },
+        busybox: {
+          ref: refs.busybox!,
+          files: [{ src: "/bin/busybox", dest: "/bin/busybox" }],
+          links: busyboxApplets.map((a) => ({ dest: `/bin/${a}`, target: "busybox" })),
+          entrypoint: ["/bin/sh"],
+          env: ["PATH=/bin"],
+        },
+      };
+      const images: NodeImages["images"] = {};
+      for (const [name, spec] of Object.entries(specs)) {
+        log(`packing ${spec.ref}`);
+        const packed = await packImage(spec, join(partial, `${name}.tar`), { log });
+        images[name] = { archive: join(dir, `${name}.tar`), ref: packed.ref, sha256: packed.sha256 };
+      }
+      await rm(work, { recursive: true, force: true });
+      await writeFileAtomic(join(partial, "images.json"), `${JSON.stringify(images, null, 2)}\n`);
+    },
+    { marker: "images.json" },
+  );
+  return { dir, key, images: JSON.parse(await readFile(join(dir, "images.json"), "utf8")), built: !hit };
 }
 
-/** sha256 of a file, for comparing two builds. */
-export async function sha256File(path: string): Promise<string> {
-  return createHash("sha256").update(await readFile(path)).digest("hex");
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  ensureNodeImages()
-    .then((r) => process.stdout.write(`${r.dir}\n`))
-    .catch((e: Error) => {
-      process.stderr.write(`images: error: ${e.message}\n`);
-      process.exit(1);
-    });
+if (isMain(import.meta.url)) {
+  runMain(
+    { name: "images", usage: "usage: tsx builder/kube/node-images.ts", details: "  Builds the node images (pause, CoreDNS, local-path-provisioner, busybox) once per input key; prints the cache entry." },
+    async (args) => {
+      parseNoArguments(args);
+      process.stdout.write(`${(await ensureNodeImages()).dir}\n`);
+    },
+  );
 }

@@ -1,9 +1,9 @@
 // sha256sum.txt in the format `sha256sum -c` reads, names relative to the artifacts directory.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Runner } from "../../src/exec/runner.ts";
+import { writeFileAtomic } from "../../src/system/atomic-write.ts";
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash("sha256");
@@ -19,5 +19,5 @@ export async function writeChecksums(runner: Runner, dir: string, names: readonl
   if (runner.dryRun) return;
   const entries: [string, string][] = [];
   for (const n of [...names].sort()) entries.push([await sha256File(join(dir, n)), n]);
-  await writeFile(join(dir, target), renderChecksums(entries));
+  await writeFileAtomic(join(dir, target), renderChecksums(entries));
 }

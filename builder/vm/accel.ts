@@ -4,7 +4,8 @@
 // The verdict is cached per host kernel; `k3os-vm probe` runs it again.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../src/system/atomic-write.ts";
 import { join } from "node:path";
 import { release } from "node:os";
 
@@ -73,7 +74,7 @@ export async function chooseAccel(
   }
   const r = await probeKvm(probe.kernel, probe.initrd);
   const verdict: AccelVerdict = { kvm: r.ok, host, probedAt: new Date().toISOString(), reason: r.reason };
-  await mkdir(cacheDir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(verdict, null, 2)}\n`);
+  // atomic: VM tests and benchmarks started together read it while one of them writes it
+  await writeFileAtomic(file, `${JSON.stringify(verdict, null, 2)}\n`);
   return verdict;
 }

@@ -1,18 +1,15 @@
-// `k3os-vm`: boots k3os artifacts in QEMU.
-//   k3os-vm run [options]   (see RUN_USAGE)
-//   k3os-vm probe           probe KVM again and print the verdict
+// `k3os-vm`: boots k3os artifacts in QEMU (`run`, options in RUN_USAGE), or probes KVM again (`probe`).
 // QEMU is spawned directly, not through the command Runner: the Runner captures output, and the
 // serial console must be the user's terminal.
 import { spawn } from "node:child_process";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { tmpdir } from "node:os";
 import { cacheRoot } from "../cache.ts";
+import { runMain, UsageError } from "../cli-args.ts";
 import { chooseAccel } from "./accel.ts";
-import { parseRunArgs, RUN_USAGE } from "./options.ts";
-import { findFreePort } from "./ports.ts";
-import { OVMF_VARS, renderQemuArgv } from "./qemu-args.ts";
+import { prepareQemu } from "./launch.ts";
+import { parseRunArgs, RUN_DETAILS, RUN_USAGE } from "./options.ts";
+import { renderQemuArgv } from "./qemu-args.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const artifacts = process.env.K3OS_ARTIFACTS || join(repo, "dist/artifacts");
@@ -20,18 +17,10 @@ const probeWith = { kernel: join(artifacts, "k3os-vmlinuz-amd64"), initrd: join(
 
 async function run(args: string[]): Promise<number> {
   const req = parseRunArgs(args, artifacts);
-  for (const f of [req.iso, req.kernel, req.initrd, ...req.disks]) {
-    if (f && !existsSync(f)) throw new Error(`${f} does not exist (build the image with \`npm run image\`)`);
-  }
-  const accel = req.accel === "auto" ? ((await chooseAccel(cacheRoot(), probeWith)).kvm ? "kvm" : "tcg") : req.accel;
-  const sshPort = req.sshPort ?? (await findFreePort());
-  const tmp = await mkdtemp(join(tmpdir(), "k3os-vm-"));
+  const { accel, sshPort, tmp, efiVars } = await prepareQemu({
+    files: [req.iso, req.kernel, req.initrd, ...req.disks], accel: req.accel, probeWith, efi: req.efi, sshPort: req.sshPort, tmpPrefix: "k3os-vm-",
+  });
   try {
-    let efiVars: string | undefined;
-    if (req.efi) {
-      efiVars = join(tmp, "OVMF_VARS.fd");
-      await copyFile(OVMF_VARS, efiVars);
-    }
     const argv = renderQemuArgv({
       accel, memoryMb: req.memoryMb, cpus: req.cpus, iso: req.iso, kernel: req.kernel, initrd: req.initrd,
       append: req.append, disks: req.disks, efiVars, sshPort, openNetwork: req.openNetwork,
@@ -49,24 +38,21 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
+const USAGE = `${RUN_USAGE}
+       k3os-vm probe`;
+const DETAILS = `${RUN_DETAILS}
+  probe: probe KVM again (the verdict is cached) and print it.`;
+
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === "run") return run(rest);
   if (command === "probe") {
+    if (rest.length > 0) throw new UsageError(`probe takes no arguments, got: ${rest.join(" ")}`);
     const v = await chooseAccel(cacheRoot(), probeWith, { reprobe: true });
     process.stdout.write(`${v.kvm ? "kvm" : "tcg"}: ${v.reason}\n`);
     return 0;
   }
-  process.stderr.write(`${RUN_USAGE}\n       k3os-vm probe\n`);
-  return command === undefined || command === "--help" ? 0 : 2;
+  throw new UsageError(command === undefined ? "a command is needed: run or probe" : `unknown command: ${command} (expected run or probe)`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`k3os-vm: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain({ name: "k3os-vm", usage: USAGE, details: DETAILS }, main);

@@ -1,6 +1,7 @@
 // `k3os-vm run` options → VmOptions. Parsing lives here (table-tested); the CLI only wires it up.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { positiveInt, UsageError } from "../cli-args.ts";
 
 export interface RunRequest {
   iso?: string;
@@ -18,8 +19,9 @@ export interface RunRequest {
 }
 
 export const RUN_USAGE = `usage: k3os-vm run [--iso FILE | --kernel FILE --initrd FILE [--append ARGS]] [--memory MB] [--cpus N]
-                  [--disk FILE]... [--efi] [--ssh-port N] [--tcg | --kvm] [--headless] [--open-network]
-  Boots a k3os artifact in QEMU with the serial console on this terminal (Ctrl-A X quits).
+                  [--disk FILE]... [--efi] [--ssh-port N] [--tcg | --kvm] [--headless] [--open-network]`;
+
+export const RUN_DETAILS = `  Boots a k3os artifact in QEMU with the serial console on this terminal (Ctrl-A X quits).
   Default: dist/artifacts/k3os-amd64.iso (or $K3OS_ARTIFACTS/). With --kernel, that ISO stays attached as the live medium.
   Networking is QEMU user mode restricted to the host; --open-network lets the guest out.`;
 
@@ -43,13 +45,9 @@ export function parseRunArgs(args: string[], artifacts: string): RunRequest {
       headless: { type: "boolean", default: false },
     },
   });
-  const num = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`--${name} wants a positive whole number, got "${v}"`);
-    return Number(v);
-  };
-  if (values.tcg && values.kvm) throw new Error("--tcg and --kvm exclude each other");
-  if (values.append !== undefined && values.kernel === undefined) throw new Error("--append needs --kernel (an ISO boots its own GRUB menu)");
+  const num = (name: string, v: string | undefined): number | undefined => (v === undefined ? undefined : positiveInt(`--${name}`, v));
+  if (values.tcg && values.kvm) throw new UsageError("--tcg and --kvm exclude each other");
+  if (values.append !== undefined && values.kernel === undefined) throw new UsageError("--append needs --kernel (an ISO boots its own GRUB menu)");
   const defaultIso = join(artifacts, "k3os-amd64.iso");
   const kernel = values.kernel;
   return {

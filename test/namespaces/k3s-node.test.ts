@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { ensureKubeComponents } from "../../builder/kube/build.ts";
 import { ensureNodeImages } from "../../builder/kube/node-images.ts";
 import { NetLab } from "./lab.ts";
-import { k3sIn, leftoverProcesses, makeNode, nodePss, nodeReady, removeNodes, startNode, stopLines, stopNode, waitFor as waitForNodes, type LabNode } from "./node-runner.ts";
+import { k3sIn, leftoverProcesses, makeNode, nodeReady, removeNodes, startNode, stopLines, stopNode, waitFor as waitForNodes, type LabNode } from "./node-runner.ts";
 
 let lab: NetLab;
 let node: LabNode;
@@ -110,14 +110,6 @@ describe("k3s server: a whole node in namespaces", { timeout: 600_000 }, () => {
     const volumes = readdirSync(storage);
     assert.equal(volumes.length, 1, `one volume directory in ${storage}`);
     assert.equal(readFileSync(join(storage, volumes[0]!, "out"), "utf8"), "written-to-pvc\n");
-  });
-
-  it("reports the idle memory of the whole node (PSS summed over its processes)", async () => {
-    await new Promise((r) => setTimeout(r, 15_000));
-    const pss = nodePss(node);
-    const parts = Object.entries(pss.byProcessMB).map(([n, mb]) => `${n} ${Math.round(mb)}`);
-    process.stderr.write(`idle PSS of the node: ${Math.round(pss.totalMB)} MB (${parts.join(", ")})\n`);
-    assert.ok(pss.totalMB > 0);
   });
 
   it("stops on SIGTERM with exit code 0", async () => {

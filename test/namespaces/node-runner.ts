@@ -9,7 +9,6 @@ import { basename, join, resolve } from "node:path";
 import { ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
 import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
-import { pssByCommand } from "./pss.ts";
 
 export const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -131,18 +130,4 @@ export async function removeNodes(nodes: LabNode[]): Promise<void> {
 /** Processes of the node left anywhere on the host (by its root path in their command lines). */
 export async function leftoverProcesses(n: LabNode): Promise<string> {
   return (await runner.run(["pgrep", "-f", n.root], { allowFailure: true })).stdout.trim();
-}
-
-/** PSS of every process in the node's PID namespace, by command name, in MB (smaps_rollup: RSS
- * would count the shared multi-call binary once per process). */
-export function nodePss(n: LabNode): { totalMB: number; byProcessMB: Record<string, number> } {
-  const ns = readlinkSync(`/proc/${k3sPid(n)}/ns/pid`);
-  const inNode = (pid: string) => {
-    try {
-      return readlinkSync(`/proc/${pid}/ns/pid`) === ns;
-    } catch {
-      return false; // exited meanwhile
-    }
-  };
-  return pssByCommand(readdirSync("/proc").filter((d) => /^\d+$/.test(d) && inNode(d)));
 }

@@ -12,7 +12,6 @@ import { stringify } from "yaml";
 import { formatArgv, ProcessRunner, type RunResult } from "../../src/exec/runner.ts";
 import type { LabHost } from "./lab.ts";
 import { cgroupDirs, removeCgroupTree } from "./cgroups.ts";
-import { pssByCommand } from "./pss.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const runner = new ProcessRunner();
@@ -251,9 +250,4 @@ export async function nodeLeftovers(n: OsNode, o: { cgroups?: boolean } = {}): P
   const cg = o.cgroups === false ? [] : cgroupDirs(n.cgroupRoot).filter((d) => existsSync(d));
   if (cg.length > 0) left.push(`cgroup dirs: ${cg.join(" ")}`);
   return left;
-}
-
-/** PSS of the node's processes in MB by command name; `except` leaves out PIDs (e.g. k3s's tree). */
-export function nodePss(n: OsNode, except: Set<number> = new Set()): { totalMB: number; byProcessMB: Record<string, number> } {
-  return pssByCommand(nodePids(n).filter((pid) => !except.has(pid)));
 }

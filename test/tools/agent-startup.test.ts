@@ -48,7 +48,9 @@ test("the k3os bundle holds none of the k3s runtime's modules and only zod's Eng
   const inputs = Object.keys(k3os[1].inputs);
   assert.ok(inputs.some((i) => i.startsWith("src/config/")), "the config engine is in it");
   for (const pattern of RUNTIME_ONLY) assert.deepEqual(inputs.filter((i) => pattern.test(i)), [], String(pattern));
-  assert.deepEqual(inputs.filter((i) => /zod\/v4\/locales\//.test(i)), ["node_modules/zod/v4/locales/en.js"]);
+  // From node_modules/ on: in a worktree whose node_modules is a symlink, esbuild names the target.
+  const locales = inputs.filter((i) => /zod\/v4\/locales\//.test(i)).map((i) => i.slice(i.indexOf("node_modules/")));
+  assert.deepEqual(locales, ["node_modules/zod/v4/locales/en.js"]);
   const k3s = Object.entries(metafile.outputs).find(([f]) => f.endsWith("k3os.d/k3s.cjs"));
   assert.ok(k3s && Object.keys(k3s[1].inputs).some((i) => i.startsWith("src/k3s/")), "the runtime is in k3s.cjs");
 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
-import { Sandbox } from "../../builder/kube/sandbox.ts";
+import { Sandbox } from "./sandbox.ts";
 
 const isRoot = process.getuid?.() === 0;
 const netns = "/run/netns/k3os-cni-test";

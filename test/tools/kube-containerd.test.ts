@@ -11,7 +11,7 @@ import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/bu
 import { renderContainerdConfig } from "../../builder/kube/containerd-config.ts";
 import { compileStaticC, packImage } from "../../builder/kube/images.ts";
 import { ensureNodeImages } from "../../builder/kube/node-images.ts";
-import { Sandbox, waitFor } from "../../builder/kube/sandbox.ts";
+import { Sandbox, waitFor } from "./sandbox.ts";
 import { kubeDir } from "../../builder/kube/versions.ts";
 
 const isRoot = process.getuid?.() === 0;

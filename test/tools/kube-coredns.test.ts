@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
 import { goEnv } from "../../builder/kube/go-build.ts";
 import { findGo } from "../../builder/kube/go-tool.ts";
-import { Sandbox, waitFor } from "../../builder/kube/sandbox.ts";
+import { Sandbox, waitFor } from "./sandbox.ts";
 import { kubeDir, versionOf } from "../../builder/kube/versions.ts";
 import { renderCorefile } from "../../src/k3s/manifests/coredns.ts";
 

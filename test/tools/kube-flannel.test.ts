@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
 import { compileStaticC } from "../../builder/kube/images.ts";
-import { Sandbox, waitFor } from "../../builder/kube/sandbox.ts";
+import { Sandbox, waitFor } from "./sandbox.ts";
 import { kubeDir } from "../../builder/kube/versions.ts";
 
 const isRoot = process.getuid?.() === 0;
@@ -80,6 +80,21 @@ describe("flanneld", { skip: isRoot ? false : "needs root (namespaces, links, ip
     if (work) await rm(work, { recursive: true, force: true });
   });
 
+  /** The Node flanneld runs as, and a peer whose flannel (at peerIP) already announced its subnet with `backend`. */
+  async function createNodes(node: [string, string], peer: [string, string], backend: "vxlan" | "host-gw", backendData: string): Promise<void> {
+    const announced = {
+      "flannel.alpha.coreos.com/backend-type": backend,
+      "flannel.alpha.coreos.com/backend-data": backendData,
+      "flannel.alpha.coreos.com/public-ip": peerIP,
+      "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+    };
+    for (const [[name, cidr], ann] of [[node, {}], [peer, announced]] as const) {
+      await writeFile(join(work, `${name}.json`), nodeYaml(name, cidr, ann));
+      const r = kubectl("create", "-f", join(work, `${name}.json`));
+      assert.equal(r.code, 0, r.out);
+    }
+  }
+
   async function startFlannel(backend: "vxlan" | "host-gw", node: string): Promise<void> {
     const netConf = join(work, `net-conf-${backend}.json`);
     await writeFile(netConf, JSON.stringify({ Network: "10.42.0.0/16", EnableIPv4: true, Backend: { Type: backend } }));
@@ -95,19 +110,7 @@ describe("flanneld", { skip: isRoot ? false : "needs root (namespaces, links, ip
   }
 
   test("with vxlan, flanneld writes subnet.env from the node's podCIDR and routes a peer's subnet over flannel.1", async () => {
-    for (const [name, cidr, ann] of [
-      ["node-a", "10.42.0.0/24", {}],
-      ["peer-vxlan", "10.42.1.0/24", {
-        "flannel.alpha.coreos.com/backend-type": "vxlan",
-        "flannel.alpha.coreos.com/backend-data": JSON.stringify({ VNI: 1, VtepMAC: "0a:58:0a:2a:01:00" }),
-        "flannel.alpha.coreos.com/public-ip": peerIP,
-        "flannel.alpha.coreos.com/kube-subnet-manager": "true",
-      }],
-    ] as const) {
-      await writeFile(join(work, `${name}.json`), nodeYaml(name, cidr, ann));
-      const r = kubectl("create", "-f", join(work, `${name}.json`));
-      assert.equal(r.code, 0, r.out);
-    }
+    await createNodes(["node-a", "10.42.0.0/24"], ["peer-vxlan", "10.42.1.0/24"], "vxlan", JSON.stringify({ VNI: 1, VtepMAC: "0a:58:0a:2a:01:00" }));
     await startFlannel("vxlan", "node-a");
     const env = inNs("cat", "/run/flannel/node-a.env").stdout;
     assert.match(env, /^FLANNEL_NETWORK=10\.42\.0\.0\/16$/m);
@@ -123,19 +126,7 @@ describe("flanneld", { skip: isRoot ? false : "needs root (namespaces, links, ip
   });
 
   test("with host-gw, flanneld routes a peer's subnet via the peer's address", async () => {
-    for (const [name, cidr, ann] of [
-      ["node-b", "10.42.2.0/24", {}],
-      ["peer-hostgw", "10.42.3.0/24", {
-        "flannel.alpha.coreos.com/backend-type": "host-gw",
-        "flannel.alpha.coreos.com/backend-data": "null",
-        "flannel.alpha.coreos.com/public-ip": peerIP,
-        "flannel.alpha.coreos.com/kube-subnet-manager": "true",
-      }],
-    ] as const) {
-      await writeFile(join(work, `${name}.json`), nodeYaml(name, cidr, ann));
-      const r = kubectl("create", "-f", join(work, `${name}.json`));
-      assert.equal(r.code, 0, r.out);
-    }
+    await createNodes(["node-b", "10.42.2.0/24"], ["peer-hostgw", "10.42.3.0/24"], "host-gw", "null");
     await startFlannel("host-gw", "node-b");
     assert.match(inNs("cat", "/run/flannel/node-b.env").stdout, /^FLANNEL_SUBNET=10\.42\.2\.1\/24$/m);
     await waitFor("the host-gw route to the peer", () => new RegExp(`10\\.42\\.3\\.0/24 via ${peerIP.replaceAll(".", "\\.")} dev eth0`).test(inNs("ip", "route").stdout), 30_000);

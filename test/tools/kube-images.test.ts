@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { compileStaticC, packImage } from "../../builder/kube/images.ts";
 import { ensureKubeComponents } from "../../builder/kube/build.ts";
-import { corednsImageSpec, ensureNodeImages, nodeImageRefs, sha256File, type NodeImages } from "../../builder/kube/node-images.ts";
+import { corednsImageSpec, ensureNodeImages, nodeImageRefs, type NodeImages } from "../../builder/kube/node-images.ts";
+import { sha256File } from "../../builder/output/checksums.ts";
 import { kubeDir, readVersions } from "../../builder/kube/versions.ts";
 
 describe("node images", () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mergeBench, parseBenchArgs, partCommand, runPart, type BenchFile, type PartResult } from "../../../scripts/bench.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
+import { isUsageError } from "../../../builder/cli-args.ts";
 
 const repo = "/repo";
 const part = (measuredAt: string, result: unknown, ok = true): PartResult => ({
@@ -17,25 +18,27 @@ const part = (measuredAt: string, result: unknown, ok = true): PartResult => ({
 describe("bench options", () => {
   test("with no options every part runs and the figures go to dist/bench.json", () => {
     const o = parseBenchArgs([], repo);
-    assert.deepEqual(o.only, ["kube", "k3s", "boot", "node"]);
+    assert.deepEqual(o.only, ["kube", "k3s", "os", "boot", "node"]);
     assert.equal(o.out, "/repo/dist/bench.json");
   });
 
   test("--only picks parts and runs them in the canonical order", () => {
-    assert.deepEqual(parseBenchArgs(["--only", "boot,kube"], repo).only, ["kube", "boot"]);
+    assert.deepEqual(parseBenchArgs(["--only", "boot,os,kube"], repo).only, ["kube", "os", "boot"]);
   });
 
   test("an unknown part, an unknown option or a bad count is refused with what is accepted", () => {
-    assert.throws(() => parseBenchArgs(["--only", "kube,disk"], repo), /--only takes kube,k3s,boot,node/);
-    assert.throws(() => parseBenchArgs(["--fast"], repo), /unknown option --fast/);
-    assert.throws(() => parseBenchArgs(["--boot-runs", "0"], repo), /positive whole number/);
-    assert.throws(() => parseBenchArgs(["--out"], repo), /--out needs a value/);
+    const usage = (pattern: RegExp) => (e: Error) => isUsageError(e) && pattern.test(e.message);
+    assert.throws(() => parseBenchArgs(["--only", "kube,disk"], repo), usage(/--only takes kube,k3s,os,boot,node/));
+    assert.throws(() => parseBenchArgs(["--fast"], repo), usage(/Unknown option '--fast'/));
+    assert.throws(() => parseBenchArgs(["--boot-runs", "0"], repo), usage(/positive whole number/));
+    assert.throws(() => parseBenchArgs(["--out"], repo), usage(/'--out <value>' argument missing/));
   });
 
   test("each part is its own tsx subprocess and gets its own options", () => {
     const o = parseBenchArgs(["--boot-runs", "3", "--idle-seconds", "10", "--node-memory", "1024,768"], repo);
     assert.deepEqual(partCommand("kube", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/kube/figures.ts"]);
     assert.deepEqual(partCommand("k3s", o, repo, "node"), ["node", "--import", "tsx", "/repo/scripts/bench-k3s.ts", "--idle-seconds", "10"]);
+    assert.deepEqual(partCommand("os", o, repo, "node"), ["node", "--import", "tsx", "/repo/scripts/bench-os.ts", "--idle-seconds", "10"]);
     assert.deepEqual(partCommand("boot", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/bench/boot.ts", "--runs", "3"]);
     assert.deepEqual(partCommand("node", o, repo, "node"), ["node", "--import", "tsx", "/repo/builder/bench/node.ts", "--memory", "1024,768"]);
   });

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile, mkdir } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { parseEpoch, resolveEpoch } from "../../../builder/host/epoch.ts";
-import { cachedStage, cacheRoot, KeyBuilder } from "../../../builder/cache.ts";
+import { cachedDir, cachedStage, cacheRoot, hashFiles, KeyBuilder, sharedCacheRoot } from "../../../builder/cache.ts";
 
 test("SOURCE_DATE_EPOCH wins over the commit time, and must be whole seconds", async () => {
   const runner = new RecordingRunner(() => ({ stdout: "1700000000\n" }));
@@ -18,9 +18,59 @@ test("SOURCE_DATE_EPOCH wins over the commit time, and must be whole seconds", a
   assert.equal(await resolveEpoch(noGit, "/r", {}), 0);
 });
 
-test("the cache lives under XDG_CACHE_HOME, else ~/.cache", () => {
+test("the cache lives under XDG_CACHE_HOME, else ~/.cache; K3OS_IMAGE_CACHE moves the image stages only", () => {
   assert.equal(cacheRoot({ XDG_CACHE_HOME: "/x" }), "/x/k3os");
   assert.equal(cacheRoot({ HOME: "/home/u" }), "/home/u/.cache/k3os");
+  assert.equal(cacheRoot({ HOME: "/home/u", K3OS_IMAGE_CACHE: "/other" }), "/other");
+  assert.equal(sharedCacheRoot({ HOME: "/home/u", K3OS_IMAGE_CACHE: "/other" }), "/home/u/.cache/k3os");
+});
+
+test("a file-set key depends on the files' paths and contents and the strings, not on the order given", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "k3os-hash-"));
+  await writeFile(join(dir, "a"), "one");
+  await writeFile(join(dir, "b"), "two");
+  const [a, b] = [join(dir, "a"), join(dir, "b")];
+  const k = await hashFiles(dir, [a, b], ["x"]);
+  assert.match(k, /^[0-9a-f]{16}$/);
+  assert.equal(await hashFiles(dir, [b, a], ["x"]), k);
+  assert.notEqual(await hashFiles(dir, [a, b], ["y"]), k);
+  assert.notEqual(await hashFiles(dir, [a], ["x"]), k);
+  await writeFile(join(dir, "b"), "three");
+  assert.notEqual(await hashFiles(dir, [a, b], ["x"]), k);
+});
+
+test("an entry with a marker counts as cached only when the marker is there", async () => {
+  const root = await mkdtemp(join(tmpdir(), "k3os-marker-"));
+  const dir = join(root, "kube", "0123456789abcdef");
+  await mkdir(dir, { recursive: true }); // e.g. left by hand, without its manifest
+  let runs = 0;
+  const make = async (partial: string) => {
+    runs++;
+    await mkdir(partial);
+    await writeFile(join(partial, "manifest.json"), "{}");
+  };
+  const first = await cachedDir(dir, make, { marker: "manifest.json" });
+  assert.equal(first.hit, false);
+  assert.equal(runs, 1);
+  // the leftover directory was there first: the rename loses and our partial is discarded
+  assert.deepEqual(readdirSync(join(root, "kube")), ["0123456789abcdef"]);
+  await writeFile(join(dir, "manifest.json"), "{}");
+  assert.equal((await cachedDir(dir, make, { marker: "manifest.json" })).hit, true);
+  assert.equal(runs, 1);
+});
+
+test("a build whose key another build published meanwhile keeps the other's entry and drops its own", async () => {
+  const root = await mkdtemp(join(tmpdir(), "k3os-race-"));
+  const dir = join(root, "images", "fedcba9876543210");
+  const { hit } = await cachedDir(dir, async (partial) => {
+    await mkdir(partial);
+    await writeFile(join(partial, "images.json"), "ours");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "images.json"), "theirs");
+  });
+  assert.equal(hit, false);
+  assert.equal(await readFile(join(dir, "images.json"), "utf8"), "theirs");
+  assert.deepEqual(readdirSync(join(root, "images")), ["fedcba9876543210"]);
 });
 
 test("a cache key changes with any input file's content or mode and not with unrelated files", async () => {
@@ -58,10 +108,10 @@ test("a cached stage runs once, and a failed one leaves nothing that looks cache
 test("pruning keeps this build's entries and other tools' directories, and drops older and half-built ones", async () => {
   const { pruneStages } = await import("../../../builder/cache.ts");
   const root = await mkdtemp(join(tmpdir(), "k3os-prune-"));
-  const names = ["base-aaaaaaaaaaaaaaaa", "base-bbbbbbbbbbbbbbbb", "node-cccccccccccccccc", "node-cccccccccccccccc.tmp", "images-dddddddddddddddd", "kube", "accel.json-x"];
+  const names = ["base-aaaaaaaaaaaaaaaa", "base-bbbbbbbbbbbbbbbb", "node-cccccccccccccccc", "node-cccccccccccccccc.tmp", "node-cccccccccccccccc.partial-42", "images-dddddddddddddddd", "kube", "accel.json-x"];
   for (const n of names) await mkdir(join(root, n));
   const removed = await pruneStages(root, { base: "aaaaaaaaaaaaaaaa", node: "cccccccccccccccc", images: "eeeeeeeeeeeeeeee" });
-  assert.deepEqual(removed.sort(), ["base-bbbbbbbbbbbbbbbb", "images-dddddddddddddddd", "node-cccccccccccccccc.tmp"]);
+  assert.deepEqual(removed.sort(), ["base-bbbbbbbbbbbbbbbb", "images-dddddddddddddddd", "node-cccccccccccccccc.partial-42", "node-cccccccccccccccc.tmp"]);
   for (const n of ["base-aaaaaaaaaaaaaaaa", "node-cccccccccccccccc", "kube", "accel.json-x"]) assert.ok(existsSync(join(root, n)), n);
 });
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { goBuildInputs } from "../../../builder/kube/cache-key.ts";
+import { goBuildInputs } from "../../../builder/kube/build.ts";
 import { upstreamDir } from "../../../builder/kube/targets.ts";
 import { applyPatches, renameMainPackage } from "../../../builder/kube/upstream-mains.ts";
 

@@ -1,7 +1,7 @@
 // The live ISO boots to a login under BIOS and EFI, and the system it builds has the k3OS layout.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Vm } from "../harness.ts";
+import { Vm } from "../../../builder/vm/console.ts";
 
 // TCG boots took 41-51 s without the agent and up to 210 s with it at load ~12: room for CI.
 const LOGIN_TIMEOUT_MS = 420_000;

@@ -2,7 +2,7 @@
 // a password given as k3os.password logs rancher in, and `k3os config --dump` shows the keys.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { INITRD, KERNEL, Vm } from "../harness.ts";
+import { INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
 import { liveCmdline } from "../../../builder/vm/qemu-args.ts";
 
 const PASSWORD = "k3os-vm-test";

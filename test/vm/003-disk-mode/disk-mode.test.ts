@@ -7,7 +7,8 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ARTIFACTS, INITRD, KERNEL, sshRun, Vm, waitForSsh, type SshOptions } from "../harness.ts";
+import { ARTIFACTS, INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
+import { sshRun, waitForSsh, type SshOptions } from "../ssh.ts";
 import { makeStateDisk } from "./state-disk.ts";
 
 const run = promisify(execFile);

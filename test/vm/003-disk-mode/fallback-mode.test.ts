@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { INITRD, KERNEL, Vm } from "../harness.ts";
+import { INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
 import { makeStateDisk } from "./state-disk.ts";
 
 const PASSWORD = "k3os-fallback-test";

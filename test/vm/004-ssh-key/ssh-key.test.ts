@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
-import { INITRD, KERNEL, sshRun, Vm, waitForSsh, type SshOptions } from "../harness.ts";
+import { INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
+import { sshRun, waitForSsh, type SshOptions } from "../ssh.ts";
 import { liveCmdline } from "../../../builder/vm/qemu-args.ts";
 
 const run = promisify(execFile);

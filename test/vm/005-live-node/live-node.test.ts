@@ -2,8 +2,14 @@
 // wrote, the node goes Ready with k3os's labels, and a pod runs from an image shipped on the ISO.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Vm } from "../harness.ts";
-import { readK3sTimeline, waitForNodeReady } from "../node.ts";
+import { Vm } from "../../../builder/vm/console.ts";
+import { waitForNodeReady } from "../../../builder/vm/guest.ts";
+
+/** k3s's start-up timeline from its log: each component started, ready, and each image archive imported, each restart. */
+async function readK3sTimeline(vm: Vm): Promise<string[]> {
+  const r = await vm.run("sudo -n grep -E ' k3s: (started|imported|.* is ready|warning: .* restarting)' /var/log/k3s-service.log | head -n 40", 60_000);
+  return r.out.split("\n").filter(Boolean);
+}
 
 let vm: Vm;
 

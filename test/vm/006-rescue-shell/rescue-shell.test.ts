@@ -2,7 +2,7 @@
 // system is looked for, debug once the root is built; leaving each shell carries the boot on.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { INITRD, KERNEL, Vm } from "../harness.ts";
+import { INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
 import { liveCmdline } from "../../../builder/vm/qemu-args.ts";
 
 let vm: Vm;

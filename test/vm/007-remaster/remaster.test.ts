@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ISO, Vm } from "../harness.ts";
+import { ISO, Vm } from "../../../builder/vm/console.ts";
 
 // Some kernels (this CI host's among them) cannot mount iso9660: xorriso then copies the same files.
 const RECIPE = `set -eu

@@ -1,6 +1,6 @@
 // What the VM tests and the node benchmark ask of a booted node: wait for Kubernetes to report it
 // Ready, and read how much memory the guest uses. Both run on the logged-in serial console.
-import type { Vm } from "./harness.ts";
+import type { Vm } from "./console.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,10 +56,4 @@ export async function readGuestMemory(vm: Vm): Promise<GuestMemory> {
   const r = await vm.run(MEMORY_PROBE, 120_000);
   if (r.code !== 0) throw new Error(`memory probe failed (${r.code}): ${r.out}`);
   return parseMemoryProbe(r.out);
-}
-
-/** k3s's start-up timeline from its log: each component started, ready, and each image archive imported, each restart. */
-export async function readK3sTimeline(vm: Vm): Promise<string[]> {
-  const r = await vm.run("sudo -n grep -E ' k3s: (started|imported|.* is ready|warning: .* restarting)' /var/log/k3s-service.log | head -n 40", 60_000);
-  return r.out.split("\n").filter(Boolean);
 }

@@ -1,18 +1,16 @@
-// VM test harness: boots k3os artifacts in QEMU (the runner's own command line), drives the serial
-// console with timeouts, and always kills QEMU: on kill(), on a hard deadline, and on process exit.
-// Console output is kept in dist/vm-logs/<name>.log for the post-mortem of a failed case.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+// The QEMU console driver the VM tests and the boot/node benchmarks share: boots k3os artifacts in
+// QEMU (the runner's own command line), drives the serial console with timeouts, and always kills
+// QEMU: on kill(), on a hard deadline, and on process exit. Console output is kept in
+// dist/vm-logs/<name>.log for the post-mortem of a failed case.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { tmpdir } from "node:os";
-import { cacheRoot } from "../../builder/cache.ts";
-import { chooseAccel } from "../../builder/vm/accel.ts";
-import { findFreePort } from "../../builder/vm/ports.ts";
-import { OVMF_VARS, renderQemuArgv } from "../../builder/vm/qemu-args.ts";
+import { prepareQemu } from "./launch.ts";
+import { renderQemuArgv } from "./qemu-args.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-/** What the VM tests boot: dist/artifacts, or K3OS_ARTIFACTS (a second build kept apart). */
+/** What the VM tests and benchmarks boot: dist/artifacts, or K3OS_ARTIFACTS (a second build kept apart). */
 export const ARTIFACTS = process.env.K3OS_ARTIFACTS || join(REPO, "dist/artifacts");
 export const ISO = join(ARTIFACTS, "k3os-amd64.iso");
 export const KERNEL = join(ARTIFACTS, "k3os-vmlinuz-amd64");
@@ -102,18 +100,9 @@ export class Vm {
 
   static async boot(o: BootOptions): Promise<Vm> {
     const iso = o.iso === false ? undefined : (o.iso ?? ISO);
-    for (const f of [iso, o.kernel, o.initrd]) {
-      if (f && !existsSync(f)) throw new Error(`${f} is missing: build the image first (npm run image)`);
-    }
-    const verdict = await chooseAccel(cacheRoot(), { kernel: KERNEL, initrd: INITRD });
-    const accel = verdict.kvm ? "kvm" : "tcg";
-    const tmp = await mkdtemp(join(tmpdir(), "k3os-vmtest-"));
-    let efiVars: string | undefined;
-    if (o.efi) {
-      efiVars = join(tmp, "OVMF_VARS.fd");
-      await copyFile(OVMF_VARS, efiVars);
-    }
-    const sshPort = await findFreePort();
+    const { accel, sshPort, tmp, efiVars } = await prepareQemu({
+      files: [iso, o.kernel, o.initrd], accel: "auto", probeWith: { kernel: KERNEL, initrd: INITRD }, efi: o.efi ?? false, tmpPrefix: "k3os-vmtest-",
+    });
     const argv = renderQemuArgv({
       accel, memoryMb: o.memoryMb ?? 2048, cpus: 2, iso, kernel: o.kernel, initrd: o.kernel ? (o.initrd ?? INITRD) : undefined,
       append: o.append, disks: o.disks ?? [], efiVars, sshPort, openNetwork: false, serial: "stdio", headless: true,
@@ -191,48 +180,4 @@ export class Vm {
     this.log.end();
     await rm(this.tmp, { recursive: true, force: true });
   }
-}
-
-export interface SshResult {
-  out: string;
-  err: string;
-  /** ssh's exit status: the command's, or 255 when ssh itself failed (refused, no route, auth) */
-  code: number;
-}
-
-export interface SshOptions {
-  /** more ssh arguments, e.g. ["-i", KEY, "-o", "BatchMode=yes"] */
-  args?: string[];
-  /** more environment, e.g. SSH_ASKPASS for a password attempt */
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-/**
- * Runs a command on the guest over the forwarded SSH port as `user` (the host's OpenSSH client).
- * Host keys are new on every VM, so they are neither checked nor kept.
- */
-export function sshRun(port: number, user: string, command: string, o: SshOptions = {}): Promise<SshResult> {
-  const argv = [
-    "-n", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "ConnectTimeout=20", ...(o.args ?? []), `${user}@127.0.0.1`, command,
-  ];
-  return new Promise((resolve) => {
-    execFile("ssh", argv, { timeout: o.timeoutMs ?? 60_000, env: { ...process.env, ...o.env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
-      resolve({ out: stdout.trim(), err: stderr.trim(), code });
-    });
-  });
-}
-
-/** Repeats an SSH login until it succeeds (sshd starts late in the boot); returns the seconds since QEMU started. */
-export async function waitForSsh(vm: Vm, user: string, o: SshOptions, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last: SshResult | undefined;
-  while (Date.now() < deadline) {
-    last = await sshRun(vm.sshPort, user, "true", o);
-    if (last.code === 0) return (Date.now() - vm.startedAt) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
-  }
-  throw new Error(`no SSH login as ${user} within ${timeoutMs / 1000} s: ${last?.err}; console tail:\n${vm.text.split("\n").slice(-15).join("\n")}`);
 }
