@@ -34,6 +34,19 @@ export function buildProgram(): Command {
       process.exitCode = await runConfigCommand(opts);
     });
 
+  // Flags are parsed strictly by the install command itself (node:util parseArgs), not here.
+  program
+    .command("install")
+    .description("install k3os to a disk (see k3os install --help)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]")
+    .action(async (args: string[]) => {
+      const { runInstallCommand } = await import("../install/install-command.ts");
+      process.exitCode = await runInstallCommand(args);
+    });
+
   return program;
 }
 
