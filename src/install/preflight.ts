@@ -25,7 +25,8 @@ export interface PreparedInstall {
 
 export class PreflightError extends Error {
   constructor(readonly problems: string[]) {
-    super(`install refused, nothing was written:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    // a problem's detail lines (indented) go under it, not as problems of their own
+    super(`install refused, nothing was written:\n${problems.map((p) => (p.startsWith("  ") ? `    ${p.trim()}` : `  - ${p}`)).join("\n")}`);
     this.name = "PreflightError";
   }
 }

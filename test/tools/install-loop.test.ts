@@ -156,7 +156,7 @@ describe("k3os install onto a loop device", { skip: isRoot ? false : "needs root
     }
   });
 
-  test("an install cut off after copying leaves a disk that does not boot, and the next install succeeds", async () => {
+  test("an install cut off after copying leaves a disk that does not boot, and the next install over it starts afresh", async () => {
     const dev = await makeLoop(dir, "cut.img", 2.5 * GIB, loops);
     const spec = resolveInstallSpec({ device: dev }, { source }, { efiFirmware: false });
     const prepared = await preflight(spec, "/");
@@ -199,5 +199,32 @@ describe("k3os install onto a loop device", { skip: isRoot ? false : "needs root
       assert.match(err.join("\n"), /failed at step \d+\/\d+ \(install GRUB \(x86_64-efi\)/);
       assert.equal(esp.indexOf("BOOTX64 EFI"), -1, "no loader in the ESP");
     }
+  });
+  test("--dry-run prints the whole install onto a real disk and leaves it as it was", async () => {
+    const dev = await makeLoop(dir, "dry.img", 2.5 * GIB, loops);
+    const { io, out, err } = collect();
+    assert.equal(await runInstallCommand(["--device", dev, "--source", source, "--config-url", configFile, "--dry-run"], io), 0, err.join("\n"));
+    for (const want of [`would run: sfdisk --wipe always --wipe-partitions always ${dev}`, `would run: grub-install --target=i386-pc`, "would write k3os/system/config.yaml"]) {
+      assert.ok(out.some((l) => l.includes(want)), `${want}\n${out.join("\n")}`);
+    }
+    assert.ok((await readBytes(dev, 2 * 1024 * 1024)).every((b) => b === 0), "the disk's first 2 MiB are still zero");
+  });
+
+  test("a refused install (disk too small, invalid config) names both and writes nothing", async () => {
+    const dev = await makeLoop(dir, "small.img", 1 * GIB, loops);
+    const fh = await open(dev, "r+");
+    await fh.write(Buffer.from("previous contents"), 0, 17, 0);
+    await fh.close();
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, "k3os:\n  labels: [a]\n");
+    const { io, err } = collect();
+    assert.equal(await runInstallCommand(["--device", dev, "--source", source, "--config-url", bad, "--yes"], io), 1);
+    assert.deepEqual(err.join("\n").split("\n"), [
+      "k3os install: install refused, nothing was written:",
+      `  - ${dev}: 1.00 GiB is too small: K3OS_STATE needs at least 2.00 GiB, so the disk at least 2.00 GiB (BIOS)`,
+      `  - k3os.install.config_url: ${bad} is not a valid config:`,
+      `      ${bad}:2: k3os.labels: expected a map, got a list`,
+    ]);
+    assert.equal((await readBytes(dev, 17)).toString(), "previous contents");
   });
 });
