@@ -223,7 +223,7 @@ describe("k3os install onto a loop device", { skip: isRoot ? false : "needs root
       "k3os install: install refused, nothing was written:",
       `  - ${dev}: 1.00 GiB is too small: K3OS_STATE needs at least 2.00 GiB, so the disk at least 2.00 GiB (BIOS)`,
       `  - k3os.install.config_url: ${bad} is not a valid config:`,
-      `      ${bad}:2: k3os.labels: expected a map, got a list`,
+      `    ${bad}:2: k3os.labels: expected a map, got a list`,
     ]);
     assert.equal((await readBytes(dev, 17)).toString(), "previous contents");
   });
