@@ -26,7 +26,8 @@ export interface DeviceFacts {
   ext4Label?: string;
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A small text file trimmed (sysfs attributes, /run/k3os/mode); undefined when unreadable. */
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return (await readFile(path, "utf8")).trim();
   } catch {

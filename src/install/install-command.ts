@@ -1,6 +1,6 @@
 // `k3os install`: flags and config resolved into one spec, checked completely (preflight), then
 // the install's steps run through the one command runner (a DryRunner for --dry-run).
-import { access, mkdtemp, readFile, rmdir } from "node:fs/promises";
+import { access, mkdtemp, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DryRunner, ProcessRunner, type Runner } from "../exec/runner.ts";
@@ -8,6 +8,7 @@ import { loadConfig } from "../config/load.ts";
 import { formatProblem } from "../config/problems.ts";
 import { createLogger, type Logger } from "../system/log.ts";
 import { inRoot } from "../system/paths.ts";
+import { readText } from "./device-facts.ts";
 import { INSTALL_USAGE, parseInstallArgs, UsageError, type InstallArgs } from "./install-args.ts";
 import { planInstallSteps, runInstallSteps, waitForDeviceNode, type InstallContext } from "./install-steps.ts";
 import { formatSize, preflight, PreflightError, type PreparedInstall } from "./preflight.ts";
@@ -19,14 +20,6 @@ export interface InstallIo {
 }
 
 const stdio: InstallIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, "utf8")).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
@@ -73,7 +66,7 @@ export async function runInstallCommand(args: string[], io: InstallIo = stdio): 
     return 0;
   }
   // as k3OS: an installed system has no `k3os install`; its own disk is not a target
-  if ((await readOptional(inRoot(a.root, "/run/k3os/mode"))) === "disk") {
+  if ((await readText(inRoot(a.root, "/run/k3os/mode"))) === "disk") {
     io.err("k3os install: only on a live system (this one booted from its K3OS_STATE disk)");
     return 1;
   }
@@ -103,7 +96,7 @@ export async function runInstallCommand(args: string[], io: InstallIo = stdio): 
     runner,
     log: a.dryRun ? createLogger({ debug: spec.debug, write: io.out }) : log,
     target,
-    liveCmdline: (await readOptional(inRoot(a.root, "/proc/cmdline"))) ?? "",
+    liveCmdline: (await readText(inRoot(a.root, "/proc/cmdline"))) ?? "",
     waitForDevice: (path) => waitForDeviceNode(path),
   };
   try {
@@ -126,7 +119,7 @@ async function finishInstall(spec: InstallSpec, a: InstallArgs, runner: Runner, 
     await runner.run(["poweroff"]);
     return 0;
   }
-  if ((await readOptional(inRoot(a.root, "/run/k3os/mode"))) === "install") {
+  if ((await readText(inRoot(a.root, "/run/k3os/mode"))) === "install") {
     await runner.run(["reboot"]);
     return 0;
   }

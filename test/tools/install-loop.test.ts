@@ -227,4 +227,33 @@ describe("k3os install onto a loop device", { skip: isRoot ? false : "needs root
     ]);
     assert.equal((await readBytes(dev, 17)).toString(), "previous contents");
   });
+  test("no_format installs into an existing K3OS_STATE partition and keeps what else is on it", async () => {
+    const dev = await makeLoop(dir, "noformat.img", 2.5 * GIB, loops);
+    execFileSync("sfdisk", ["-q", dev], { input: "label: dos\nstart=2048, type=83\n" });
+    sh("partx", ["--update", dev]);
+    const part = `${dev}p1`;
+    sh("mkfs.ext4", ["-q", "-F", "-L", "K3OS_STATE", part]);
+    const mnt = await mkdtemp(join(dir, "mnt-"));
+    sh("mount", [part, mnt]);
+    await mkdir(join(mnt, "var/lib"), { recursive: true });
+    await writeFile(join(mnt, "var/lib/keep"), "node data\n");
+    sh("umount", [mnt]);
+
+    const whole = collect();
+    assert.equal(await runInstallCommand(["--device", dev, "--no-format", "--source", source, "--yes"], whole.io), 1);
+    assert.match(whole.err.join("\n"), new RegExp(`${dev}: no_format installs into an existing K3OS_STATE partition; this is a whole disk`));
+
+    const { io, err } = collect();
+    const code = await runInstallCommand(["--device", part, "--no-format", "--source", source, "--yes"], io);
+    assert.equal(code, grubWorks ? 0 : 1, err.join("\n"));
+    if (!grubWorks) assert.match(err.join("\n"), new RegExp(`install GRUB \\(i386-pc\\) on ${dev}\\)`));
+    assert.ok(!err.join("\n").includes("mkfs"), "nothing formatted");
+    assert.equal(label(part), "K3OS_STATE");
+    await withMounted(part, dir, async (m) => {
+      assert.equal(await readFile(join(m, "var/lib/keep"), "utf8"), "node data\n");
+      assert.equal(await readlink(join(m, "k3os/system/kernel/current")), "6.12.0-test");
+      await readFile(join(m, "boot/grub/grub.cfg"));
+      await assert.rejects(readFile(join(m, "k3os/system/growpart")), /ENOENT/);
+    });
+  });
 });
