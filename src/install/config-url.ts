@@ -50,8 +50,12 @@ async function fetchText(url: string, root: string): Promise<string> {
 
 /** Throws when the config cannot be fetched; returns its problems when it cannot be used. */
 export async function fetchInstallConfig(url: string, root: string): Promise<FetchedConfig> {
-  const text = await fetchText(url, root);
-  const { data, problems } = validateSource(parseYamlSource(url, text));
+  return checkInstallConfig(url, await fetchText(url, root));
+}
+
+/** Validates config text by the config engine; `name` (a URL, "answers") is where problems point. */
+export function checkInstallConfig(name: string, text: string): FetchedConfig {
+  const { data, problems } = validateSource(parseYamlSource(name, text));
   return {
     text,
     problems: problems.map(formatProblem),

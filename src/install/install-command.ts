@@ -12,11 +12,14 @@ import { readText } from "./device-facts.ts";
 import { INSTALL_USAGE, parseInstallArgs, UsageError, type InstallArgs } from "./install-args.ts";
 import { planInstallSteps, runInstallSteps, waitForDeviceNode, type InstallContext } from "./install-steps.ts";
 import { formatSize, preflight, PreflightError, type PreparedInstall } from "./preflight.ts";
+import { askInstall, confirmErase, listDisks, type PromptStreams } from "./questions.ts";
 import { resolveInstallSpec, type InstallSpec } from "./spec.ts";
 
 export interface InstallIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Where questions are asked; default: the terminal, when stdin is one. */
+  prompts?: PromptStreams;
 }
 
 const stdio: InstallIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
@@ -47,7 +50,7 @@ export function describeInstall(p: PreparedInstall): string[] {
     lines.push(`table:     ${p.plan.label === "gpt" ? "GPT" : "msdos"}: ${parts.join(", ")}`);
   }
   lines.push(`system:    ${p.components.map((c) => `${c.component} ${c.version}`).join(", ")} from ${s.source}`);
-  lines.push(`config:    ${s.configUrl ?? "none (the installed node starts unconfigured)"}`);
+  lines.push(`config:    ${s.configUrl ?? (p.config !== undefined ? "answered here" : "none (the installed node starts unconfigured)")}`);
   if (s.tty) lines.push(`console:   ${s.tty}`);
   return lines;
 }
@@ -70,15 +73,25 @@ export async function runInstallCommand(args: string[], io: InstallIo = stdio): 
     io.err("k3os install: only on a live system (this one booted from its K3OS_STATE disk)");
     return 1;
   }
-  const { spec, problems } = await resolveFromRoot(a);
-  if (!spec) {
-    io.err(`k3os install: refused, nothing was written:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  const resolved = await resolveFromRoot(a);
+  if (!resolved.spec) {
+    io.err(`k3os install: refused, nothing was written:\n${resolved.problems.map((p) => `  - ${p}`).join("\n")}`);
     return 1;
   }
+  let spec = resolved.spec;
   const log: Logger = createLogger({ debug: spec.debug, prefix: "k3os install", write: io.err });
+  // as k3OS: questions unless silent; --yes (the unattended form of the flags) asks nothing either
+  const prompts = io.prompts ?? (process.stdin.isTTY ? { input: process.stdin, output: process.stdout } : undefined);
+  const interactive = !spec.silent && !a.yes && prompts !== undefined;
+  let answeredConfig: string | undefined;
+  if (interactive) {
+    const answers = await askInstall(prompts, spec, await listDisks(a.root));
+    spec = { ...spec, device: answers.device, ...(answers.configUrl ? { configUrl: answers.configUrl } : {}) };
+    answeredConfig = answers.config;
+  }
   let prepared: PreparedInstall;
   try {
-    prepared = await preflight(spec, a.root);
+    prepared = await preflight(spec, a.root, answeredConfig);
   } catch (e) {
     if (!(e instanceof PreflightError)) throw e;
     io.err(`k3os install: ${e.message}`);
@@ -86,8 +99,12 @@ export async function runInstallCommand(args: string[], io: InstallIo = stdio): 
   }
   for (const w of prepared.warnings) log.warn(w);
   for (const line of describeInstall(prepared)) io.out(line);
-  if (!a.dryRun && !a.yes && !spec.silent) {
-    io.err(`k3os install: this erases ${spec.device}; pass --yes (or k3os.install.silent=true) to go on. Nothing was written.`);
+  if (!a.dryRun && interactive && !(await confirmErase(prompts, spec.device, spec.noFormat))) {
+    io.err("k3os install: not confirmed; nothing was written");
+    return 1;
+  }
+  if (!a.dryRun && !interactive && !a.yes && !spec.silent) {
+    io.err(`k3os install: this erases ${spec.device}; pass --yes (or k3os.install.silent=true) to go on, or run it on a terminal. Nothing was written.`);
     return 1;
   }
   const runner: Runner = a.dryRun ? new DryRunner(io.out) : new ProcessRunner((m) => log.debug(m));

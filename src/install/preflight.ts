@@ -3,7 +3,7 @@
 // source, the config at config_url. Every problem is collected and reported at once, each naming
 // the device, key or URL; one problem means nothing is written.
 import { type DeviceFacts, readDeviceFacts } from "./device-facts.ts";
-import { fetchInstallConfig } from "./config-url.ts";
+import { checkInstallConfig, fetchInstallConfig, type FetchedConfig } from "./config-url.ts";
 import { readSourceSystem, type SourceComponent } from "./copy-plan.ts";
 import { MIN_STATE_BYTES, minDiskBytes, partitionDevice, planPartitions, type PartitionPlan } from "./partition-plan.ts";
 import type { InstallSpec } from "./spec.ts";
@@ -71,8 +71,11 @@ export function checkDevice(spec: InstallSpec, facts: DeviceFacts): string[] {
   return problems;
 }
 
-/** Reads and checks everything; throws PreflightError with every problem found. */
-export async function preflight(spec: InstallSpec, root: string): Promise<PreparedInstall> {
+/**
+ * Reads and checks everything; throws PreflightError with every problem found. `answeredConfig`
+ * is config text from the interactive questions, checked as config_url's would be.
+ */
+export async function preflight(spec: InstallSpec, root: string, answeredConfig?: string): Promise<PreparedInstall> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const facts = await readDeviceFacts(root, spec.device || "/dev/null");
@@ -83,15 +86,19 @@ export async function preflight(spec: InstallSpec, root: string): Promise<Prepar
   const source = await readSourceSystem(spec.source);
   problems.push(...source.problems);
   let config: string | undefined;
-  if (spec.configUrl) {
+  const take = (fetched: FetchedConfig, what: string) => {
+    if (fetched.ok) {
+      config = fetched.text;
+      warnings.push(...fetched.problems);
+    } else {
+      problems.push(`${what} is not a valid config:`, ...fetched.problems.map((p) => `  ${p}`));
+    }
+  };
+  if (answeredConfig !== undefined) {
+    take(checkInstallConfig("answers", answeredConfig), "the answered config");
+  } else if (spec.configUrl) {
     try {
-      const fetched = await fetchInstallConfig(spec.configUrl, root);
-      if (fetched.ok) {
-        config = fetched.text;
-        warnings.push(...fetched.problems);
-      } else {
-        problems.push(`k3os.install.config_url: ${spec.configUrl} is not a valid config:`, ...fetched.problems.map((p) => `  ${p}`));
-      }
+      take(await fetchInstallConfig(spec.configUrl, root), `k3os.install.config_url: ${spec.configUrl}`);
     } catch (e) {
       problems.push(`k3os.install.config_url: ${(e as Error).message}`);
     }

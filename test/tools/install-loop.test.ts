@@ -20,6 +20,7 @@ import { planInstallSteps, runInstallSteps, waitForDeviceNode } from "../../src/
 import { preflight } from "../../src/install/preflight.ts";
 import { resolveInstallSpec } from "../../src/install/spec.ts";
 import { createLogger } from "../../src/system/log.ts";
+import { KEY, promptDriver } from "../helpers/prompt-driver.ts";
 
 const isRoot = process.getuid?.() === 0;
 const GIB = 1024 ** 3;
@@ -254,6 +255,33 @@ describe("k3os install onto a loop device", { skip: isRoot ? false : "needs root
       assert.equal(await readlink(join(m, "k3os/system/kernel/current")), "6.12.0-test");
       await readFile(join(m, "boot/grub/grub.cfg"));
       await assert.rejects(readFile(join(m, "k3os/system/growpart")), /ENOENT/);
+    });
+  });
+  test("interactive: typed answers become the installed config.yaml; a no at the confirmation writes nothing", async () => {
+    const dev = await makeLoop(dir, "interactive.img", 2.5 * GIB, loops);
+    const answers: [RegExp, string][] = [
+      [/from a config file/, KEY.enter],
+      [/Authorize GitHub users/, "y" + KEY.enter],
+      [/GitHub users or public keys/, "alice" + KEY.enter],
+      [/Password for rancher/, KEY.enter],
+      [/Configure wifi\?/, KEY.enter],
+      [/server or an agent/, KEY.enter],
+      [/Token or cluster secret/, "cluster-secret" + KEY.enter],
+    ];
+    const no = promptDriver([...answers, [new RegExp(`Everything on ${dev} will be erased`), "n" + KEY.enter]]);
+    const refused = collect();
+    assert.equal(await runInstallCommand(["--device", dev, "--source", source], { ...refused.io, prompts: no.streams }), 1);
+    assert.deepEqual(refused.err, ["k3os install: not confirmed; nothing was written"]);
+    assert.ok((await readBytes(dev, 2 * 1024 * 1024)).every((b) => b === 0), "the disk is untouched");
+
+    const yes = promptDriver([...answers, [new RegExp(`Everything on ${dev} will be erased`), "y" + KEY.enter]]);
+    const { io, out, err } = collect();
+    const code = await runInstallCommand(["--device", dev, "--source", source], { ...io, prompts: yes.streams });
+    assert.equal(yes.answered(), answers.length + 1);
+    assert.equal(code, grubWorks ? 0 : 1, err.join("\n"));
+    assert.ok(out.includes("config:    answered here"), out.join("\n"));
+    await withMounted(`${dev}p1`, dir, async (m) => {
+      assert.equal(await readFile(join(m, "k3os/system/config.yaml"), "utf8"), "ssh_authorized_keys:\n  - github:alice\nk3os:\n  token: cluster-secret\n");
     });
   });
 });
