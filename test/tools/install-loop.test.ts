@@ -20,7 +20,7 @@ import { planInstallSteps, runInstallSteps, waitForDeviceNode } from "../../src/
 import { preflight } from "../../src/install/preflight.ts";
 import { resolveInstallSpec } from "../../src/install/spec.ts";
 import { createLogger } from "../../src/system/log.ts";
-import { KEY, promptDriver } from "../helpers/prompt-driver.ts";
+import { KEY, promptDriver } from "../unit/install/prompt-driver.ts";
 
 const isRoot = process.getuid?.() === 0;
 const GIB = 1024 ** 3;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { verify } from "unixcrypt";
 import { checkInstallConfig } from "../../../src/install/config-url.ts";
 import { askInstall, confirmErase, listDisks, parseSshAnswer, renderAnsweredConfig } from "../../../src/install/questions.ts";
-import { KEY, promptDriver } from "../../helpers/prompt-driver.ts";
+import { KEY, promptDriver } from "./prompt-driver.ts";
 import { makeRoot } from "../../helpers/temp-root.ts";
 
 const GIB = 1024 ** 3;
