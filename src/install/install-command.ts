@@ -1,8 +1,8 @@
 // `k3os install`: flags and config resolved into one spec, checked completely (preflight), then
 // the install's steps run through the one command runner (a DryRunner for --dry-run).
-import { access, mkdtemp, rmdir } from "node:fs/promises";
+import { access, mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DryRunner, ProcessRunner, type Runner } from "../exec/runner.ts";
 import { loadConfig } from "../config/load.ts";
 import { formatProblem } from "../config/problems.ts";
@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../system/log.ts";
 import { inRoot } from "../system/paths.ts";
 import { readText } from "./device-facts.ts";
 import { INSTALL_USAGE, parseInstallArgs, UsageError, type InstallArgs } from "./install-args.ts";
+import { expectedIsoSum, fetchIso, type IsoFile } from "./iso-source.ts";
 import { planInstallSteps, runInstallSteps, waitForDeviceNode, type InstallContext } from "./install-steps.ts";
 import { formatSize, preflight, PreflightError, type PreparedInstall } from "./preflight.ts";
 import { askInstall, confirmErase, listDisks, type PromptStreams } from "./questions.ts";
@@ -20,6 +21,38 @@ export interface InstallIo {
   err: (line: string) => void;
   /** Where questions are asked; default: the terminal, when stdin is one. */
   prompts?: PromptStreams;
+  /** Runs the read-only mount of an iso_url's ISO (also in --dry-run); default: a ProcessRunner. */
+  sourceRunner?: Runner;
+}
+
+interface MountedIso {
+  iso: IsoFile;
+  dir: string;
+}
+
+/** Fetches, checks and mounts iso_url's ISO read-only; its directory becomes the install source. */
+async function mountIsoSource(url: string, root: string, runner: Runner, io: InstallIo): Promise<MountedIso> {
+  const expected = await expectedIsoSum(url, root);
+  const work = await mkdtemp(join(tmpdir(), "k3os-iso-"));
+  const iso = await fetchIso(url, root, work, io.out);
+  const mounted = { iso, dir: join(work, "medium") };
+  try {
+    if (iso.sha256 !== expected) throw new Error(`${url}: sha256 ${iso.sha256}, but sha256sum.txt says ${expected}`);
+    io.out(`${url}: ${(iso.bytes / 1024 ** 2).toFixed(1)} MiB, sha256 ${iso.sha256} matches sha256sum.txt`);
+    await mkdir(mounted.dir);
+    await runner.run(["mount", "-t", "iso9660", "-o", "loop,ro", iso.path, mounted.dir]);
+  } catch (e) {
+    await releaseIsoSource(mounted, runner, false);
+    throw e;
+  }
+  return mounted;
+}
+
+async function releaseIsoSource(m: MountedIso, runner: Runner, mounted = true): Promise<void> {
+  if (mounted) await runner.run(["umount", m.dir], { allowFailure: true }).catch(() => {});
+  await rmdir(m.dir).catch(() => {});
+  if (m.iso.downloaded) await rm(m.iso.path, { force: true });
+  await rmdir(dirname(m.dir)).catch(() => {});
 }
 
 const stdio: InstallIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
@@ -89,6 +122,28 @@ export async function runInstallCommand(args: string[], io: InstallIo = stdio): 
     spec = { ...spec, device: answers.device, ...(answers.configUrl ? { configUrl: answers.configUrl } : {}) };
     answeredConfig = answers.config;
   }
+  const sourceRunner = io.sourceRunner ?? new ProcessRunner((m) => log.debug(m));
+  let iso: MountedIso | undefined;
+  if (spec.isoUrl) {
+    try {
+      iso = await mountIsoSource(spec.isoUrl, a.root, sourceRunner, io);
+    } catch (e) {
+      io.err(`k3os install: ${new PreflightError([`k3os.install.iso_url: ${(e as Error).message}`]).message}`);
+      return 1;
+    }
+    spec = { ...spec, source: iso.dir };
+  }
+  try {
+    return await installFrom(spec, a, io, log, interactive ? prompts : undefined, answeredConfig);
+  } finally {
+    if (iso) await releaseIsoSource(iso, sourceRunner);
+  }
+}
+
+async function installFrom(
+  spec: InstallSpec, a: InstallArgs, io: InstallIo, log: Logger, prompts: PromptStreams | undefined, answeredConfig: string | undefined,
+): Promise<number> {
+  const interactive = prompts !== undefined;
   let prepared: PreparedInstall;
   try {
     prepared = await preflight(spec, a.root, answeredConfig);

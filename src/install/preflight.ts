@@ -80,9 +80,6 @@ export async function preflight(spec: InstallSpec, root: string, answeredConfig?
   const warnings: string[] = [];
   const facts = await readDeviceFacts(root, spec.device || "/dev/null");
   problems.push(...checkDevice(spec, facts));
-  if (spec.isoUrl) {
-    problems.push(`k3os.install.iso_url (${spec.isoUrl}): installing from a downloaded ISO is not supported yet; boot the ISO (or attach it) instead`);
-  }
   const source = await readSourceSystem(spec.source);
   problems.push(...source.problems);
   let config: string | undefined;

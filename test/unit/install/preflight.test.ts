@@ -78,7 +78,7 @@ test("mountinfo: mount points with escaped spaces, matched by major:minor", () =
   assert.deepEqual(mountsOf(info, new Map([["8:1", "sda1"]])), ["/dev/sda1 on /mnt/my disk"]);
 });
 
-describe("config_url and iso_url", () => {
+describe("config_url", () => {
   let server: Server;
   let base: string;
   let closedPort: number;
@@ -135,12 +135,6 @@ describe("config_url and iso_url", () => {
       const problems = await refusal(root, spec({ device: "/dev/vdz", configUrl: url, source: root }));
       assert.ok(problems.some((p) => want.test(p)), `${url}: ${problems.join(" | ")}`);
     }
-  });
-
-  test("iso_url is refused by name until downloading an ISO is built", async () => {
-    const root = await makeRoot();
-    const problems = await refusal(root, spec({ device: "/dev/vdz", isoUrl: `${base}/k3os.iso`, source: root }));
-    assert.ok(problems.includes(`k3os.install.iso_url (${base}/k3os.iso): installing from a downloaded ISO is not supported yet; boot the ISO (or attach it) instead`));
   });
 });
 
