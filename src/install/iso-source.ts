@@ -7,11 +7,10 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { LimitError, MAX_CONFIG_BYTES, readBodyBounded, readFileBounded } from "../system/bounded.ts";
-import { inRoot } from "../system/paths.ts";
+import { httpGet, httpUrl, localPath } from "./url-source.ts";
 
 /** The k3os ISO is ~250 MB; a few GiB bounds a wrong URL (a disk image, an endless stream). */
 export const MAX_ISO_BYTES = 4 * 1024 ** 3;
-const FETCH_TIMEOUT_MS = 60_000;
 const PROGRESS_STEP = 0.1;
 
 /** The sum sha256sum.txt gives for `name` ("HEX  name" or "HEX *name" lines); pure. */
@@ -29,43 +28,13 @@ export function formatProgress(label: string, done: number, total?: number): str
   return total ? `${label}: ${mib(done)} of ${mib(total)} MiB (${Math.floor((done / total) * 100)}%)` : `${label}: ${mib(done)} MiB`;
 }
 
-function isRemote(url: string): URL | undefined {
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? u : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function localPath(url: string, root: string): string {
-  const path = url.startsWith("file:") ? decodeURIComponent(new URL(url).pathname) : url;
-  if (!path.startsWith("/")) throw new Error(`${url}: not a URL (http, https, file) nor an absolute path`);
-  return inRoot(root, path);
-}
-
-async function get(url: URL, label: string): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "follow" });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`${label}: cannot fetch (${cause?.code ?? cause?.message ?? (e as Error).message})`);
-  }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    throw new Error(`${label}: HTTP ${res.status} ${res.statusText}`.trimEnd());
-  }
-  return res;
-}
-
 /** sha256sum.txt beside the ISO, and the sum it gives for the ISO's file name. */
 export async function expectedIsoSum(isoUrl: string, root: string): Promise<string> {
-  const remote = isRemote(isoUrl);
+  const remote = httpUrl(isoUrl);
   const name = basename(remote ? remote.pathname : localPath(isoUrl, root));
   const sumsUrl = remote ? new URL("sha256sum.txt", remote).toString() : join(localPath(isoUrl, root), "..", "sha256sum.txt");
   const text = remote
-    ? (await readBodyBounded(await get(new URL(sumsUrl), sumsUrl), MAX_CONFIG_BYTES, sumsUrl)).toString("utf8")
+    ? (await readBodyBounded(await httpGet(new URL(sumsUrl), sumsUrl), MAX_CONFIG_BYTES, sumsUrl)).toString("utf8")
     : (await readFileBounded(sumsUrl, MAX_CONFIG_BYTES))?.toString("utf8");
   if (text === undefined) throw new Error(`${sumsUrl}: no such file (the ISO's sha256 is checked against it)`);
   const sum = findSha256(text, name);
@@ -84,7 +53,7 @@ export interface IsoFile {
 /** Downloads (or reads in place) the ISO, hashing as it goes and reporting progress every 10%. */
 export async function fetchIso(isoUrl: string, root: string, dir: string, progress: (line: string) => void): Promise<IsoFile> {
   const hash = createHash("sha256");
-  const remote = isRemote(isoUrl);
+  const remote = httpUrl(isoUrl);
   if (!remote) {
     const path = localPath(isoUrl, root);
     let bytes = 0;
@@ -98,7 +67,7 @@ export async function fetchIso(isoUrl: string, root: string, dir: string, progre
     }
     return { path, sha256: hash.digest("hex"), bytes, downloaded: false };
   }
-  const res = await get(remote, isoUrl);
+  const res = await httpGet(remote, isoUrl);
   const total = Number(res.headers.get("content-length") ?? NaN);
   if (Number.isFinite(total) && total > MAX_ISO_BYTES) throw new LimitError(isoUrl, MAX_ISO_BYTES);
   const path = join(dir, basename(remote.pathname) || "k3os.iso");
