@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { runInstallCommand } from "../../../src/install/install-command.ts";
-import { ARTIFACTS, INITRD, KERNEL, Vm } from "../harness.ts";
+import { ARTIFACTS, INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
 
 const run = promisify(execFile);
 const TARBALL = join(ARTIFACTS, "k3os-rootfs-amd64.tar.gz");
