@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { VERSION } from "../version.ts";
 import { stdio, type Io } from "./io.ts";
 
-const USAGE = "usage: k3os [--version] [--help] <command>\n\ncommands:\n  config   apply the config for a boot phase, or print the merged config\n";
+const USAGE = "usage: k3os [--version] [--help] <command>\n\ncommands:\n  config       apply the config for a boot phase, or print the merged config\n  datasource   fetch cloud metadata and userdata into /run/config\n";
 
 const CONFIG_OPTIONS = {
   initrd: { type: "boolean" },
@@ -90,6 +90,7 @@ export async function k3osMain(args: string[], io: Io = stdio): Promise<number> 
       return 0;
     }
     if (command === "config") return await configMain(rest, io);
+    if (command === "datasource") return await (await import("../datasource/command.ts")).datasourceMain(rest, io);
     throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

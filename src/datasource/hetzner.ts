@@ -1,0 +1,29 @@
+// Hetzner Cloud's metadata server: /hetzner/v1/metadata/hostname (text), .../public-keys (a JSON
+// list of keys) and /hetzner/v1/userdata.
+import { urlOf } from "./http.ts";
+import type { Datasource, ProbeResult } from "./types.ts";
+import { getOrAbsent, hostnameOf, stringsOf } from "./values.ts";
+
+export const HETZNER_BASE = "http://169.254.169.254";
+
+export const hetzner: Datasource = {
+  name: "hetzner",
+  async probe(ctx): Promise<ProbeResult> {
+    const base = ctx.baseUrl ?? HETZNER_BASE;
+    const host = await getOrAbsent(ctx, urlOf(base, "hetzner/v1/metadata/hostname"));
+    if (host === "absent") return "absent";
+    const keysUrl = urlOf(base, "hetzner/v1/metadata/public-keys");
+    const keys = await ctx.http.get(keysUrl);
+    let list: unknown = [];
+    if (keys) {
+      try {
+        list = JSON.parse(keys.toString("utf8"));
+      } catch (e) {
+        throw new Error(`${keysUrl}: not valid JSON (${(e as Error).message})`);
+      }
+    }
+    const userdata = await ctx.http.get(urlOf(base, "hetzner/v1/userdata"));
+    const hostname = hostnameOf(host);
+    return { ...(hostname ? { hostname } : {}), sshKeys: Array.isArray(list) ? stringsOf(list) : [], ...(userdata ? { userdata } : {}) };
+  },
+};
