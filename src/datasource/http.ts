@@ -54,10 +54,26 @@ export interface HttpAnswer {
 }
 
 export class MetadataHttp {
+  // Origins that did not answer: several sources share 169.254.169.254, and on a machine where it
+  // is silent each of them would wait out its own timeout again.
+  private readonly silent = new Map<string, string>();
+
   constructor(readonly settings: HttpSettings) {}
 
   /** One request with retries; returns any status < 500 with its body (bounded). */
   async request(url: string, opts: RequestOptions = {}): Promise<HttpAnswer> {
+    const origin = new URL(url).origin;
+    const earlier = this.silent.get(origin);
+    if (earlier !== undefined) throw new UnreachableError(`${url}: ${origin} did not answer earlier (${earlier})`);
+    try {
+      return await this.attempt(url, opts);
+    } catch (e) {
+      if (e instanceof UnreachableError && !this.settings.deadline.aborted) this.silent.set(origin, e.message.slice(url.length + 2));
+      throw e;
+    }
+  }
+
+  private async attempt(url: string, opts: RequestOptions): Promise<HttpAnswer> {
     const { attempts, retryDelayMs, deadline } = this.settings;
     let last = "";
     for (let i = 0; i < attempts; i++) {

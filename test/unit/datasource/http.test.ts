@@ -71,3 +71,13 @@ test("a refused connection is retried, then reported unreachable", async () => {
   const ctx = probeContext(url, { attempts: 2 });
   await assert.rejects(ctx.http.get(`${url}/x`), (e: unknown) => e instanceof UnreachableError && /ECONNREFUSED \(2 attempts\)/.test(e.message));
 });
+
+test("an origin that did not answer is not asked again: sources sharing it cost one timeout", async () => {
+  const server = await serveMetadata({ "/a": () => "hang", "/b": { body: "never asked" } });
+  const ctx = probeContext(server.url, { requestTimeoutMs: 300 });
+  await assert.rejects(ctx.http.get(`${server.url}/a`), UnreachableError);
+  const started = performance.now();
+  await assert.rejects(ctx.http.get(`${server.url}/b`), /did not answer earlier \(no answer within 300 ms\)/);
+  assert.ok(performance.now() - started < 100);
+  assert.deepEqual(server.paths(), ["GET /a"]);
+});
