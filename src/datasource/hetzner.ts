@@ -2,7 +2,7 @@
 // list of keys) and /hetzner/v1/userdata.
 import { urlOf } from "./http.ts";
 import type { Datasource, ProbeResult } from "./types.ts";
-import { getOrAbsent, hostnameOf, stringsOf } from "./values.ts";
+import { getOrAbsent, hostnameOf, parseJson, stringsOf } from "./values.ts";
 
 export const HETZNER_BASE = "http://169.254.169.254";
 
@@ -14,14 +14,7 @@ export const hetzner: Datasource = {
     if (host === "absent") return "absent";
     const keysUrl = urlOf(base, "hetzner/v1/metadata/public-keys");
     const keys = await ctx.http.get(keysUrl);
-    let list: unknown = [];
-    if (keys) {
-      try {
-        list = JSON.parse(keys.toString("utf8"));
-      } catch (e) {
-        throw new Error(`${keysUrl}: not valid JSON (${(e as Error).message})`);
-      }
-    }
+    const list = keys ? parseJson(keys, keysUrl) : [];
     const userdata = await ctx.http.get(urlOf(base, "hetzner/v1/userdata"));
     const hostname = hostnameOf(host);
     return { ...(hostname ? { hostname } : {}), sshKeys: Array.isArray(list) ? stringsOf(list) : [], ...(userdata ? { userdata } : {}) };

@@ -37,13 +37,16 @@ export function stringsOf(value: unknown): string[] {
   return items.filter((v): v is string => typeof v === "string").flatMap(keyLines);
 }
 
-export function parseJsonObject(body: Buffer, label: string): Record<string, unknown> {
-  let data: unknown;
+export function parseJson(body: Buffer, label: string): unknown {
   try {
-    data = JSON.parse(body.toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch (e) {
     throw new Error(`${label}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+export function parseJsonObject(body: Buffer, label: string): Record<string, unknown> {
+  const data = parseJson(body, label);
   if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error(`${label}: expected a JSON object`);
   return data as Record<string, unknown>;
 }
