@@ -101,7 +101,7 @@ export async function datasourceMain(args: string[], io: Io): Promise<number> {
   }
   const files = new NodeFiles(values.root, values["dry-run"] ?? false, (l) => io.out(`${l}\n`));
   try {
-    const written = await writeFound(files, report.winner.name, report.winner.found);
+    const written = await writeFound(files, report.winner.name, report.winner.found, log.warn);
     log.info(`${values["dry-run"] ? "would write" : "wrote"} ${written.join(", ") || "nothing"} from ${report.winner.name} (${took})`);
     return 0;
   } catch (e) {

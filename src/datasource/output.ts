@@ -4,6 +4,7 @@
 // userdata is a script the runtime phase runs, so it is written executable; YAML (with or without
 // a #cloud-config first line, a YAML comment) is config and is left as served. Userdata may hold
 // a join token: only root reads it.
+import { hostnameProblem } from "../config/checks.ts";
 import { CLOUD_HOSTNAME, CLOUD_SSH_KEYS, USERDATA } from "../config/sources.ts";
 import { gunzipBounded, MAX_CONFIG_BYTES } from "../system/bounded.ts";
 import type { NodeFiles } from "../system/files.ts";
@@ -25,11 +26,26 @@ function oneLine(value: string, what: string): string {
   return value;
 }
 
+/**
+ * The hostname the config engine will take: a cloud's FQDN can pass its 64-character limit
+ * (GCP's instance.c.project.internal), and a refused hostname would make it drop the whole cloud
+ * metadata source, SSH keys too. Then the first label is used, as the kernel's hostname would be.
+ */
+export function acceptedHostname(name: string): string | undefined {
+  if (!hostnameProblem(name)) return name;
+  const short = name.split(".")[0] ?? "";
+  return hostnameProblem(short) ? undefined : short;
+}
+
 /** Returns the node paths written (or that would be, under --dry-run). */
-export async function writeFound(files: NodeFiles, source: string, found: Found): Promise<string[]> {
+export async function writeFound(files: NodeFiles, source: string, found: Found, warn: (m: string) => void = () => {}): Promise<string[]> {
   const written: string[] = [];
-  if (found.hostname) {
-    await files.write(CLOUD_HOSTNAME, `${oneLine(found.hostname, `${source} hostname`)}\n`, { mode: 0o644 });
+  const hostname = found.hostname === undefined ? undefined : acceptedHostname(oneLine(found.hostname, `${source} hostname`));
+  if (found.hostname !== undefined && hostname !== found.hostname) {
+    warn(`${source} hostname ${JSON.stringify(found.hostname)} is not a valid hostname; ${hostname ? `using ${hostname}` : "left out"}`);
+  }
+  if (hostname) {
+    await files.write(CLOUD_HOSTNAME, `${hostname}\n`, { mode: 0o644 });
     written.push(CLOUD_HOSTNAME);
   }
   if (found.sshKeys.length > 0) {

@@ -23,13 +23,13 @@ function userdataOf(found: Found | "absent"): string | undefined {
 }
 
 // IMDSv2-required mode: every GET without the session token is refused with 401.
-function awsRoutes(opts: { tokens: boolean; userdata?: boolean }): Record<string, Answer | Route> {
+function awsRoutes(opts: { tokens: boolean; userdata?: boolean; refusal?: number }): Record<string, Answer | Route> {
   const TOKEN = "AQAEAFakeSessionToken==";
   const guard = (answer: Answer): Route => (req: IncomingMessage) =>
     !opts.tokens || req.headers["x-aws-ec2-metadata-token"] === TOKEN ? answer : { status: 401, body: "" };
   return {
     "PUT /latest/api/token": (req) =>
-      !opts.tokens ? { status: 403, body: "" } : req.headers["x-aws-ec2-metadata-token-ttl-seconds"] ? { body: TOKEN } : { status: 400 },
+      !opts.tokens ? { status: opts.refusal ?? 403, body: "" } : req.headers["x-aws-ec2-metadata-token-ttl-seconds"] ? { body: TOKEN } : { status: 400 },
     "GET /latest/meta-data/instance-id": guard({ body: "i-0123456789abcdef0" }),
     "GET /latest/meta-data/local-hostname": guard({ body: "ip-10-0-0-12.us-west-2.compute.internal" }),
     "GET /latest/meta-data/hostname": guard({ body: "ip-10-0-0-12.us-west-2.compute.internal" }),
@@ -49,13 +49,17 @@ test("aws: IMDSv2 token, then hostname, every public key and the userdata, all s
   assert.ok(server.requests.slice(1).every((r) => r.headers["x-aws-ec2-metadata-token"] === "AQAEAFakeSessionToken=="));
 });
 
-test("aws: a refused token (403) falls back to IMDSv1, asking without a token", async () => {
-  const server = await serveMetadata(awsRoutes({ tokens: false }));
-  const found = await aws.probe(probeContext(server.url));
-  assert.equal(userdataOf(found), USERDATA);
-  assert.equal((found as Found).sshKeys.length, 2);
-  assert.ok(server.requests.slice(1).every((r) => r.headers["x-aws-ec2-metadata-token"] === undefined));
-});
+for (const refusal of [401, 403, 405, 503]) {
+  test(`aws: a refused token (${refusal}) falls back to IMDSv1, asking without a token`, async () => {
+    const server = await serveMetadata(awsRoutes({ tokens: false, refusal }));
+    const found = await aws.probe(probeContext(server.url));
+    assert.equal(userdataOf(found), USERDATA);
+    assert.equal((found as Found).sshKeys.length, 2);
+    const puts = server.requests.filter((r) => r.method === "PUT").length;
+    assert.equal(puts, refusal >= 500 ? 3 : 1, "only 5xx refusals are retried");
+    assert.ok(server.requests.filter((r) => r.method === "GET").every((r) => r.headers["x-aws-ec2-metadata-token"] === undefined));
+  });
+}
 
 test("aws: no user-data (404) is metadata only", async () => {
   const server = await serveMetadata(awsRoutes({ tokens: true, userdata: false }));
