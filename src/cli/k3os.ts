@@ -6,7 +6,12 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { VERSION } from "../version.ts";
 import { stdio, type Io } from "./io.ts";
 
-const USAGE = "usage: k3os [--version] [--help] <command>\n\ncommands:\n  config   apply the config for a boot phase, or print the merged config\n  install  install k3os to a disk (k3os install --help)\n";
+const USAGE =
+  "usage: k3os [--version] [--help] <command>\n\ncommands:\n" +
+  "  config       apply the config for a boot phase, or print the merged config\n" +
+  "  datasource   fetch cloud metadata and userdata into /run/config\n" +
+  "  install      install k3os to a disk\n" +
+  "\nrun `k3os <command> --help` for its options\n";
 
 const CONFIG_OPTIONS = {
   initrd: { type: "boolean" },
@@ -90,6 +95,7 @@ export async function k3osMain(args: string[], io: Io = stdio): Promise<number> 
       return 0;
     }
     if (command === "config") return await configMain(rest, io);
+    if (command === "datasource") return await (await import("../datasource/command.ts")).datasourceMain(rest, io);
     if (command === "install") {
       // The install command parses its own flags strictly (node:util parseArgs) and exits 2 on usage errors.
       const { runInstallCommand } = await import("../install/install-command.ts");
