@@ -22,8 +22,8 @@ export const PACKAGE_GROUPS: Readonly<Record<string, readonly string[]>> = {
   network: ["connman", "iproute2", "iptables", "ipset", "conntrack", "ca-certificates", "curl", "ethtool"],
   // systemd-standalone-sysusers satisfies openssh-server's sysusers need without systemd itself.
   access: ["openssh-server", "sudo", "systemd-standalone-sysusers"],
-  // The installer: partitions, filesystems, bootloader.
-  install: ["e2fsprogs", "dosfstools", "parted", "grub2-common", "grub-pc-bin", "grub-efi-amd64-bin", "squashfs-tools"],
+  // The installer: partitions, filesystems, bootloader; sfdisk (fdisk) also grows K3OS_STATE at boot.
+  install: ["e2fsprogs", "dosfstools", "fdisk", "grub2-common", "grub-pc-bin", "grub-efi-amd64-bin", "squashfs-tools"],
   // The initramfs takes busybox from the same build so the image has one source of binaries.
   tools: ["busybox-static", "less", "xz-utils", "zstd"],
 };

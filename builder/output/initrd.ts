@@ -1,7 +1,7 @@
 // The initramfs: busybox, /init, the few modules that reach the system (decompressed, so busybox
 // insmod needs no xz), as a reproducible newc cpio compressed with zstd.
 import { copyFile, mkdir, readFile, symlink, writeFile, chmod, lutimes, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Runner } from "../../src/exec/runner.ts";
 import { parseModulesBuiltin, parseModulesDep, resolveLoadOrder } from "../kernel/modules.ts";
 
@@ -10,6 +10,7 @@ export interface InitrdOptions {
   stage: string;
   target: string;
   busybox: string;
+  /** /init; its shell library, the directory lib/ beside it, goes to /lib/k3os */
   init: string;
   /** /lib/modules/<kver> of the kernel it boots */
   modulesDir: string;
@@ -28,12 +29,17 @@ export const INITRD_APPLETS: readonly string[] = [
 
 export async function makeInitrd(runner: Runner, o: InitrdOptions): Promise<{ modules: string[]; extra: string[] }> {
   const s = o.stage;
-  for (const d of ["bin", "dev", "proc", "sys", "run", "newroot", "etc/k3os", "lib/modules"]) await mkdir(join(s, d), { recursive: true });
+  for (const d of ["bin", "dev", "proc", "sys", "run", "newroot", "etc/k3os", "lib/modules", "lib/k3os"]) await mkdir(join(s, d), { recursive: true });
   await copyFile(o.busybox, join(s, "bin/busybox"));
   await chmod(join(s, "bin/busybox"), 0o755);
   for (const a of INITRD_APPLETS) await symlink("busybox", join(s, "bin", a));
   await copyFile(o.init, join(s, "init"));
   await chmod(join(s, "init"), 0o755);
+  const lib = join(dirname(o.init), "lib");
+  for (const f of await readdir(lib)) {
+    await copyFile(join(lib, f), join(s, "lib/k3os", f));
+    await chmod(join(s, "lib/k3os", f), 0o755);
+  }
   // The kernel opens /dev/console for /init before anything can mount devtmpfs.
   await runner.run(["mknod", "-m", "600", join(s, "dev/console"), "c", "5", "1"]);
   await runner.run(["mknod", "-m", "666", join(s, "dev/null"), "c", "1", "3"]);

@@ -106,6 +106,18 @@ describe("the built OS booted in namespaces", { skip: osNodeSkipReason(), timeou
     assert.match(mounts, /^\/etc\s+overlay$/m);
   });
 
+  it("lets rancher run kubectl and k3os in a login shell without sudo; the admin kubeconfig is 0640 root:rancher", async () => {
+    const n = server!;
+    assert.equal((await inNode(n, ["stat", "-c", "%a %U %G", "/etc/rancher/k3s/k3s.yaml"])).stdout.trim(), "640 root rancher");
+    const asRancher = (cmd: string) => inNode(n, ["su", "-l", "rancher", "-c", cmd]);
+    const nodes = await asRancher("kubectl get nodes --no-headers 2>&1");
+    assert.equal(nodes.exitCode, 0, nodes.stdout + nodes.stderr);
+    assert.match(nodes.stdout, /^os-srv\s+Ready\s/m);
+    const version = await asRancher("k3os --version 2>&1");
+    assert.equal(version.exitCode, 0, version.stdout + version.stderr);
+    assert.match(version.stdout, /v\d|dev/);
+  });
+
   it("runs a pod from the image archive the OS ships (nothing is pulled)", async () => {
     const n = server!;
     const run = await kubectl(n, ["run", "os-probe", "--image=localhost/k3os/busybox:1.35", "--image-pull-policy=Never", "--restart=Never", "--command", "--", "sh", "-c", "echo hello-from-os-node"]);

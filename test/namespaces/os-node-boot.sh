@@ -1,17 +1,20 @@
 #!/bin/sh
 # PID 1 of an OS node's PID namespace, in its own mount, UTS and IPC namespaces inside a lab
-# host's network namespace (os-node.ts starts it). It does what the initramfs's live mode does
-# (image/initramfs/init: build_root), with the namespace in place of the machine, then hands PID 1
+# host's network namespace (os-node.ts starts it). It does what the initramfs's live mode does,
+# with the namespace in place of the machine: it mounts the system as /init's mount_live does and
+# runs the initramfs's own assemble-root.sh (taken from the built initramfs), then hands PID 1
 # to the image's own /sbin/init:
-#   usage: os-node-boot.sh WORK
+#   usage: os-node-boot.sh WORK ASSEMBLE_ROOT
 #   WORK/media/k3os  the medium's /k3os (system/config.yaml, system/k3os/current/...)
 #   WORK/cmdline     the node's kernel command line (the host's /proc/cmdline is not this node's)
 #   WORK/etc         files laid on the node's /etc before the config runs: what the namespace,
 #                    not the OS config, decides (the kubelet's cgroup root; see os-node.ts)
 #   WORK/root        where the root is assembled (a tmpfs, as in the initramfs)
+#   ASSEMBLE_ROOT    the built initramfs's /lib/k3os/assemble-root.sh
 # The host's kernel runs the node: the image's kernel and its modules squashfs are not used.
 set -eu
 WORK=$1
+ASSEMBLE_ROOT=$2
 SQUASHFS=$WORK/media/k3os/system/k3os/current/k3os.squashfs
 R=$WORK/root
 BASE=$R/run/k3os
@@ -30,22 +33,16 @@ mount_system() {
 	mount -t tmpfs -o mode=0755 root "$R"
 	mkdir -p "$R/run"
 	mount -t tmpfs -o mode=0755,nosuid,nodev run "$R/run"
-	mkdir -p "$BASE/media" "$BASE/usr" "$BASE/etc"
+	mkdir -p "$BASE/media" "$BASE/usr"
 	mount --bind "$WORK/media" "$BASE/media"
 	mount -o remount,bind,ro "$BASE/media"
 	mount -t squashfs -o ro,loop "$SQUASHFS" "$BASE/usr"
 }
 
+# The initramfs's step, then what the namespace adds to /etc before the config runs.
 build_root() {
-	cp -a "$BASE/usr/lib/k3os/skel/." "$R/"
-	mount --bind "$BASE/usr" "$R/usr"
-	mount -t tmpfs -o mode=0755 etc-rw "$BASE/etc"
-	mkdir -p "$BASE/etc/upper" "$BASE/etc/work"
-	mount -t overlay -o "lowerdir=$R/usr/etc,upperdir=$BASE/etc/upper,workdir=$BASE/etc/work" etc "$R/etc"
+	sh "$ASSEMBLE_ROOT" live "$R" "$BASE"
 	if [ -d "$WORK/etc" ]; then cp -a "$WORK/etc/." "$R/etc/"; fi
-	mount --bind "$BASE/media/k3os" "$R/k3os"
-	chroot "$R" passwd -d rancher >/dev/null
-	echo live > "$BASE/mode"
 }
 
 # /proc of this PID namespace; /sys of this network namespace. /sys/fs/cgroup is the node's own

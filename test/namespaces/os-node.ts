@@ -1,7 +1,7 @@
 // An OS node of the namespaces tier: the BUILT image (the /usr squashfs of the rootfs tarball in
 // dist/artifacts or $K3OS_ARTIFACTS) booted natively, with the image's own /sbin/init as PID 1 of
 // a PID namespace, in mount, UTS and IPC namespaces of its own inside a lab host's network
-// namespace. os-node-boot.sh assembles the root as the initramfs's live mode does; from there on
+// namespace. os-node-boot.sh assembles the root with the built initramfs's own assemble-root.sh; from there on
 // everything is the image's: sysvinit, OpenRC, `k3os config`, connman (DHCP from the lab),
 // k3s-service and its Kubernetes components. The test only writes the medium's config.yaml.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -35,17 +35,24 @@ export interface OsSystem {
   dir: string;
   version: string;
   squashfs: string;
+  /** The built initramfs's /lib/k3os/assemble-root.sh: the nodes' root is assembled by it, as at boot. */
+  assembleRoot: string;
 }
 
 export async function unpackSystem(): Promise<OsSystem> {
   if (!existsSync(ROOTFS_TAR)) throw new Error(`no built image at ${ROOTFS_TAR}: build it (npx tsx builder/cli.ts build) or set K3OS_ARTIFACTS`);
   const dir = mkdtempSync(join(tmpdir(), "k3os-os-system-"));
   try {
-    // Only the k3os component (the /usr squashfs): the host's kernel runs the nodes.
-    await runner.run(["tar", "-xzf", ROOTFS_TAR, "-C", dir, "--strip-components=1", "--wildcards", "*/k3os/system/k3os"]);
+    // The k3os component (the /usr squashfs) and the initramfs: the host's kernel runs the nodes.
+    await runner.run(["tar", "-xzf", ROOTFS_TAR, "-C", dir, "--strip-components=1", "--wildcards", "*/k3os/system/k3os", "*/k3os/system/kernel/*/initrd"]);
     const components = join(dir, "k3os/system/k3os");
     const version = readlinkSync(join(components, "current"));
-    return { dir, version, squashfs: join(components, version, "k3os.squashfs") };
+    const kernels = join(dir, "k3os/system/kernel");
+    const initrd = join(kernels, readdirSync(kernels).find((k) => existsSync(join(kernels, k, "initrd"))) ?? "none", "initrd");
+    const initramfs = join(dir, "initramfs");
+    mkdirSync(initramfs);
+    await runner.run(["sh", "-c", 'zstd -dc "$1" | cpio -id --quiet lib/k3os/assemble-root.sh', "sh", initrd], { cwd: initramfs });
+    return { dir, version, squashfs: join(components, version, "k3os.squashfs"), assembleRoot: join(initramfs, "lib/k3os/assemble-root.sh") };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -122,7 +129,7 @@ function prepareNode(system: OsSystem, host: LabHost, o: OsNodeOptions): OsNode 
 export async function bootOsNode(system: OsSystem, host: LabHost, o: OsNodeOptions): Promise<OsNode> {
   const n = prepareNode(system, host, o);
   for (const d of cgroupDirs(n.cgroupRoot)) mkdirSync(d, { recursive: true });
-  const inner = [...host.enter, "unshare", "--mount", "--propagation", "private", "--uts", "--ipc", "--pid", "--fork", "--mount-proc", "sh", BOOT_SCRIPT, n.work];
+  const inner = [...host.enter, "unshare", "--mount", "--propagation", "private", "--uts", "--ipc", "--pid", "--fork", "--mount-proc", "sh", BOOT_SCRIPT, n.work, system.assembleRoot];
   // `script` gives the node a pty for its /dev/console (sysvinit and OpenRC write there).
   const proc = spawn("script", ["-q", "-e", "-f", "-c", formatArgv(inner), "/dev/null"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SHELL: "/bin/sh" } });
   n.proc = proc;

@@ -2,7 +2,7 @@
 // kernel's (tiny files stand in for .ko: only names, order and packing are under test here).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, writeFile, readFile } from "node:fs/promises";
+import { mkdtemp, mkdir, writeFile, readFile, readdir } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -43,7 +43,7 @@ test("the initramfs holds /init, busybox with its applets, and the modules in lo
   const dir = await mkdtemp(join(tmpdir(), "k3os-initrd-"));
   const target = await build(dir, "a", await fakeKernel(dir));
   const list = execFileSync("sh", ["-c", `zstd -dc '${target}' | cpio -t --quiet`]).toString().split("\n");
-  for (const f of ["init", "bin/busybox", "bin/switch_root", "bin/findfs", "dev/console", "lib/modules/sr_mod.ko", "lib/modules/ext4.ko", "etc/k3os/modules"]) {
+  for (const f of ["init", "bin/busybox", "bin/switch_root", "bin/findfs", "dev/console", "lib/k3os/cmdline.sh", "lib/modules/sr_mod.ko", "lib/modules/ext4.ko", "etc/k3os/modules"]) {
     assert.ok(list.includes(f), `${f} is in the initramfs`);
   }
   const out = join(dir, "x");
@@ -63,8 +63,10 @@ test("two builds with the same epoch give the same initramfs bytes", async () =>
   assert.equal(await sha256File(a), await sha256File(b));
 });
 
-test("the initramfs /init is valid POSIX shell with set -eu", async () => {
+test("the initramfs /init and its library are valid POSIX shell; /init is set -eu", async () => {
   const init = join(import.meta.dirname, "../../image/initramfs/init");
   execFileSync("sh", ["-n", init]);
   assert.match(await readFile(init, "utf8"), /^set -eu$/m);
+  const lib = join(import.meta.dirname, "../../image/initramfs/lib");
+  for (const f of await readdir(lib)) execFileSync("sh", ["-n", join(lib, f)]);
 });

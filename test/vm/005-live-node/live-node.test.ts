@@ -1,5 +1,6 @@
 // The live ISO is a Kubernetes node: k3s-service starts `k3s server` with the settings the config
-// wrote, the node goes Ready with k3os's labels, and a pod runs from an image shipped on the ISO.
+// wrote, the node goes Ready with k3os's labels, rancher runs kubectl and k3os without sudo, and a
+// pod runs from an image shipped on the ISO.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Vm } from "../../../builder/vm/console.ts";
@@ -34,6 +35,26 @@ test("k3s-service brings the live node to Ready, labelled k3os.io/mode=live, as 
   assert.equal(parsed["k3os.io/mode"], "live");
   assert.equal(parsed["node-role.kubernetes.io/control-plane"], "true");
   assert.match(parsed["k3os.io/version"] ?? "", /^v\d/);
+});
+
+// The seed's first steps: "Log in with the user rancher and run kubectl" (serial console, no sudo).
+test("rancher runs kubectl and k3os without sudo; the login screen names k3os and the node's address", async () => {
+  const beforeLogin = vm.text.slice(0, vm.text.indexOf(" login:"));
+  assert.match(beforeLogin, /k3os v\d\S* on /, "the login screen names k3os and its version");
+  assert.match(beforeLogin, /user rancher/);
+  assert.equal((await vm.run("stat -c '%a %U %G' /etc/rancher/k3s/k3s.yaml")).out, "640 root rancher", "readable by group rancher, not by others");
+  const nodes = await vm.run("kubectl get nodes --no-headers 2>&1", 120_000);
+  assert.equal(nodes.code, 0, nodes.out);
+  assert.match(nodes.out, /^\S+\s+Ready\s/m);
+  const version = await vm.run("k3os --version 2>&1", 120_000);
+  assert.equal(version.code, 0, version.out);
+  assert.match(version.out, /v\d/);
+  // agetty renders /etc/issue as at the prompt; the address is the one DHCP leased
+  const address = (await vm.run("ip -4 -o route get 1.1.1.1 | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'")).out;
+  assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
+  const issue = await vm.run("/sbin/agetty --show-issue 2>&1");
+  assert.ok(issue.out.includes(address), `${address} in:\n${issue.out}`);
+  assert.match(issue.out, /k3os v\d/);
 });
 
 test("a pod from an image shipped on the ISO runs to completion (nothing is pulled)", async () => {

@@ -32,3 +32,21 @@ test("leaving the shells carries the boot on to a login", async () => {
   process.stdout.write(`# boot to login through both shells (${vm.accel}): ${seconds.toFixed(1)} s\n`);
   assert.equal((await vm.run("id -un")).out, "rancher");
 });
+
+// A boot that fails in the initramfs: the shell it gives comes back each time it is left, since
+// /init is PID 1 and its exit would panic the kernel. The quoted value also shows that /init
+// reads the cmdline as the kernel passes it (quotes removed).
+test("a failed step's shell comes back when it is left: no kernel panic", async () => {
+  const failing = await Vm.boot({ name: "006-failed-step", kernel: KERNEL, initrd: INITRD, append: liveCmdline('k3os.mode="bogus"') });
+  try {
+    await failing.waitFor(/unknown k3os\.mode=bogus\n/, 180_000);
+    await failing.waitFor(/failed \(exit 1\) in step: choose_mode/, 60_000);
+    assert.equal((await failing.run("echo in-shell")).out, "in-shell");
+    failing.send("exit\n");
+    await failing.waitFor(/boot stopped at step choose_mode: starting the shell again/, 60_000);
+    assert.equal((await failing.run("echo shell-again")).out, "shell-again");
+    assert.doesNotMatch(failing.text, /Kernel panic|Attempted to kill init/);
+  } finally {
+    await failing.kill();
+  }
+});
