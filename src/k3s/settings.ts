@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { isCidr, nthAddress } from "./net-util.ts";
+import { parseToken } from "./token.ts";
 
 const ip = z.string().refine((s) => isIP(s) !== 0, { message: "expected an IPv4 or IPv6 address" });
 const cidr = z.string().refine(isCidr, { message: "expected a CIDR such as 10.42.0.0/16" });
@@ -10,6 +11,18 @@ const label = z.string().regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, "expected k
 const taint = z
   .string()
   .regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, "expected key[=value]:Effect");
+/** A join token checked as the join will read it, so a malformed one fails before any network use. */
+const joinToken = (defaultUser: string) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((t, ctx) => {
+      try {
+        parseToken(t, defaultUser);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    });
 const componentArg = z.string().regex(/^-{0,2}[A-Za-z0-9][A-Za-z0-9.-]*[+-]?(=.*)?$/s, "expected flag=value");
 
 /** Packaged components k3s can disable. k3os deploys coredns and local-storage only; the others are
@@ -26,7 +39,7 @@ export const settingsSchema = z
     debug: z.boolean().default(false),
     /** State directory (default /var/lib/rancher/k3s). */
     dataDir: z.string().startsWith("/", "must be an absolute path").default("/var/lib/rancher/k3s"),
-    token: z.string().min(1).optional(),
+    token: joinToken("server").optional(),
     tokenFile: z.string().optional(),
     /** URL of a server to join, e.g. https://10.0.0.1:6443. */
     server: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).optional(),
@@ -61,7 +74,7 @@ export const settingsSchema = z
       .regex(/^0?[0-7]{3}$/, "expected an octal mode such as 644")
       .transform((s) => parseInt(s, 8))
       .optional(),
-    agentToken: z.string().min(1).optional(),
+    agentToken: joinToken("node").optional(),
     agentTokenFile: z.string().optional(),
     clusterInit: z.boolean().default(false),
     datastoreEndpoint: z.string().optional(),

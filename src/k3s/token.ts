@@ -32,14 +32,14 @@ export function parseToken(token: string, defaultUser = "server"): ParsedToken {
   if (token.startsWith(TOKEN_PREFIX)) {
     const rest = token.slice(TOKEN_PREFIX.length);
     const sep = rest.indexOf("::");
-    if (sep >= 0) {
-      caHash = rest.slice(0, sep);
-      creds = rest.slice(sep + 2);
-      if (caHash.length > 0 && caHash.length !== CA_HASH_LENGTH) {
-        throw new TokenFormatError(`invalid token CA hash length: ${caHash.length}, expected ${CA_HASH_LENGTH} hex digits`);
-      }
-      if (!/^[0-9a-f]*$/.test(caHash)) throw new TokenFormatError("invalid token CA hash: expected lower-case hex");
+    // Without the separator the prefix would silently become part of a user name or password.
+    if (sep < 0) throw new TokenFormatError("invalid token format: a K10 token is K10<CA hash>::<credentials>");
+    caHash = rest.slice(0, sep);
+    creds = rest.slice(sep + 2);
+    if (caHash.length > 0 && caHash.length !== CA_HASH_LENGTH) {
+      throw new TokenFormatError(`invalid token CA hash length: ${caHash.length}, expected ${CA_HASH_LENGTH} hex digits`);
     }
+    if (!/^[0-9a-f]*$/.test(caHash)) throw new TokenFormatError("invalid token CA hash: expected lower-case hex");
   }
   const bts = creds.match(BOOTSTRAP_TOKEN);
   if (bts) return { caHash, bootstrap: { id: bts[1]!, secret: bts[2]! } };

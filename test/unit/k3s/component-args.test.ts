@@ -109,7 +109,7 @@ describe("control plane arguments", () => {
     assert.deepEqual(le({}), [["false"], ["false"]]);
     assert.deepEqual(le({ datastoreEndpoint: "sqlite:///var/lib/db.sqlite" }), [["false"], ["false"]]);
     assert.deepEqual(le({ clusterInit: true }), [[], []]);
-    assert.deepEqual(le({ server: "https://10.0.0.1:6443", token: "K10abc::server:secret" }), [[], []]);
+    assert.deepEqual(le({ server: "https://10.0.0.1:6443", token: "secret" }), [[], []]);
     assert.deepEqual(le({ datastoreEndpoint: "mysql://u:p@tcp(db:3306)/k3s" }), [[], []]);
     assert.deepEqual(le({ datastoreEndpoint: "https://etcd:2379" }), [[], []]);
     // a user's own --kube-controller-manager-arg wins
