@@ -5,9 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
+import { Readable } from "node:stream";
+import type { z } from "zod";
+import { readBodyBounded } from "../system/bounded.ts";
 import { join } from "node:path";
 import { ensureDir, writeFileAtomic } from "./fs-util.ts";
-import type { AgentConfig } from "./front/join-api.ts";
+import { agentConfigSchema, type AgentConfig } from "./agent/agent-config.ts";
 import { writeFileKubeconfig } from "./kubeconfig.ts";
 import type { NodeIdentity } from "./node-identity.ts";
 import type { NodePaths } from "./paths.ts";
@@ -26,7 +29,23 @@ export interface CallOptions {
   json?: unknown;
 }
 
-/** One request to a server's k3s port; the body comes back as text whatever the status. */
+/** Every join reply is certificates or small JSON; a larger one is a broken or hostile server. */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** A reply's JSON checked against its schema; errors name the URL and each wrong field. */
+export function parseReply<T>(url: string, schema: z.ZodType<T>, body: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    throw new JoinError(`${url}: unexpected reply: not JSON (${(e as Error).message})`);
+  }
+  const r = schema.safeParse(json);
+  if (r.success) return r.data;
+  throw new JoinError(`${url}: unexpected reply: ${r.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`);
+}
+
+/** One request to a server's k3s port; the body (at most MAX_REPLY_BYTES) comes back as text whatever the status. */
 export function callServer(url: string, o: CallOptions): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -43,9 +62,16 @@ export function callServer(url: string, o: CallOptions): Promise<{ status: numbe
         timeout: 10_000,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        const length = res.headers["content-length"];
+        // As a fetch Response, so the one bounded reader (src/system/bounded.ts) applies.
+        const web = new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { headers: length ? { "content-length": length } : {} });
+        readBodyBounded(web, MAX_REPLY_BYTES, url).then(
+          (body) => resolve({ status: res.statusCode ?? 0, body: body.toString("utf8") }),
+          (e: Error) => {
+            res.destroy();
+            reject(e);
+          },
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error("timed out")));
@@ -111,7 +137,7 @@ export async function joinServer(opts: {
   const fetch = async (endpoint: string) => {
     const r = await callServer(`${base}/v1-k3s/${endpoint}`, { ca, auth, headers });
     if (r.status === 401) throw new JoinError(`${base} refused the token (HTTP 401): is it this cluster's token?`);
-    if (r.status !== 200) throw new JoinError(`${base}/v1-k3s/${endpoint}: HTTP ${r.status}: ${r.body.trim()}`);
+    if (r.status !== 200) throw new JoinError(`${base}/v1-k3s/${endpoint}: HTTP ${r.status}: ${r.body.trim().slice(0, 500)}`);
     return r.body;
   };
   const a = paths.agent;
@@ -132,5 +158,5 @@ export async function joinServer(opts: {
   for (const [file, pair] of [[a.kubeletKubeconfig, a.clientKubelet], [a.kubeproxyKubeconfig, a.clientKubeProxy], [a.k3scontrollerKubeconfig, a.clientK3sController]] as const) {
     writeFileKubeconfig(file, { server: base, caFile: a.serverCa, certFile: pair.crt, keyFile: pair.key });
   }
-  return JSON.parse(await fetch("config")) as AgentConfig;
+  return parseReply(`${base}/v1-k3s/config`, agentConfigSchema, await fetch("config"));
 }

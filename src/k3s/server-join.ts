@@ -8,8 +8,12 @@ import { join, resolve, sep } from "node:path";
 import type { Logger } from "../system/log.ts";
 import type { EtcdEndpoint } from "./etcd/client.ts";
 import { writeFileAtomic } from "./fs-util.ts";
-import { pickAgentConfig, type AgentConfig } from "./front/join-api.ts";
-import { callServer, fetchTrustedCa, JoinError } from "./join-client.ts";
+import { z } from "zod";
+import { agentConfigSchema, pickAgentConfig, type AgentConfig } from "./agent/agent-config.ts";
+import { callServer, fetchTrustedCa, JoinError, parseReply } from "./join-client.ts";
+
+const bootstrapReply = z.object({ files: z.record(z.string(), z.string()).default({}) });
+const memberAddReply = z.object({ members: z.array(z.object({ name: z.string(), peerURL: z.string() })) });
 import type { NodePaths } from "./paths.ts";
 import { httpOk } from "./supervisor/probes.ts";
 import { hashCaBundle, parseToken } from "./token.ts";
@@ -58,7 +62,7 @@ export async function takeClusterBootstrap(o: { server: string; token: string; p
   const j: JoinedServer = { url, ca: await fetchTrustedCa(url, o.token), auth };
   const r = await call(j, "server-bootstrap");
   if (r.status !== 200) throw new JoinError(`${url}/v1-k3s/server-bootstrap: HTTP ${r.status}: ${r.body.trim()}`);
-  const files = (JSON.parse(r.body) as { files?: Record<string, string> }).files ?? {};
+  const { files } = parseReply(`${url}/v1-k3s/server-bootstrap`, bootstrapReply, r.body);
   const base = resolve(o.paths.server.dir);
   for (const [rel, content] of Object.entries(files)) {
     const target = resolve(base, rel);
@@ -73,7 +77,7 @@ export async function takeClusterBootstrap(o: { server: string; token: string; p
 export async function checkClusterSettings(j: JoinedServer, own: AgentConfig): Promise<void> {
   const r = await call(j, "config");
   if (r.status !== 200) throw new JoinError(`${j.url}/v1-k3s/config: HTTP ${r.status}: ${r.body.trim()}`);
-  const theirs = pickAgentConfig(JSON.parse(r.body) as AgentConfig);
+  const theirs = pickAgentConfig(parseReply(`${j.url}/v1-k3s/config`, agentConfigSchema, r.body));
   const mine = pickAgentConfig(own);
   const differ = (Object.keys(theirs) as (keyof AgentConfig)[]).filter((k) => JSON.stringify(theirs[k]) !== JSON.stringify(mine[k]));
   if (differ.length > 0) {
@@ -93,7 +97,7 @@ export async function joinEtcdCluster(j: JoinedServer, me: { name: string; peerU
   if (existsSync(join(me.etcdDir, "member"))) return { state: "existing", members: [] };
   const r = await call(j, "etcd/member-add", { name: me.name, peerURL: me.peerUrl });
   if (r.status !== 200) throw new JoinError(`${j.url} did not add this server to its etcd cluster: HTTP ${r.status}: ${r.body.trim()}`);
-  const members = (JSON.parse(r.body) as { members: { name: string; peerURL: string }[] }).members;
+  const { members } = parseReply(`${j.url}/v1-k3s/etcd/member-add`, memberAddReply, r.body);
   return { state: "existing", members: members.filter((m) => m.peerURL !== me.peerUrl).map((m) => `${m.name}=${m.peerURL}`) };
 }
 

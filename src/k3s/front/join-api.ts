@@ -11,20 +11,10 @@ import type { NodePaths } from "../paths.ts";
 import { signCert } from "../pki/certs.ts";
 import { importEcKey } from "../pki/keys.ts";
 import { kubeletClientSpec, kubeletServingSpec } from "../pki/agent-pki.ts";
-import type { Settings } from "../settings.ts";
+import { pickAgentConfig, type AgentConfig } from "../agent/agent-config.ts";
 import { parsePasswd } from "../token-files.ts";
 import type { EtcdEndpoint } from "../etcd/client.ts";
 import { answerMemberAdd, answerMemberPromote, answerServerBootstrap, type Answer } from "./server-join-api.ts";
-
-const AGENT_CONFIG_KEYS = ["clusterCidr", "serviceCidr", "clusterDns", "clusterDomain", "flannelBackend", "serviceNodePortRange"] as const;
-
-/** The cluster settings an agent must share with the servers. */
-export type AgentConfig = Pick<Settings, (typeof AGENT_CONFIG_KEYS)[number]>;
-
-/** Only those: the settings also hold the tokens, which must never reach an agent. */
-export function pickAgentConfig(s: AgentConfig): AgentConfig {
-  return Object.fromEntries(AGENT_CONFIG_KEYS.map((k) => [k, s[k]])) as AgentConfig;
-}
 
 export interface JoinContext {
   paths: NodePaths;
