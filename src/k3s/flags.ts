@@ -55,6 +55,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "tls-san", kind: "list", splitCommas: true, commands: server, help: "Add additional hostnames or IPv4/IPv6 addresses as Subject Alternative Names on the server TLS cert" },
   { name: "write-kubeconfig", short: "o", env: "K3S_KUBECONFIG_OUTPUT", kind: "string", default: "/etc/rancher/k3s/k3s.yaml", commands: server, help: "Write kubeconfig for admin client to this file" },
   { name: "write-kubeconfig-mode", env: "K3S_KUBECONFIG_MODE", kind: "string", commands: server, help: "Write kubeconfig with this mode (octal, e.g. 644)" },
+  { name: "write-kubeconfig-group", env: "K3S_KUBECONFIG_GROUP", kind: "string", commands: server, help: "Write kubeconfig with this group (a name from /etc/group, or a number)" },
   // Server: tokens and datastore
   { name: "agent-token", env: "K3S_AGENT_TOKEN", kind: "string", commands: server, help: "Shared secret used to join agents to the cluster, but not servers" },
   { name: "agent-token-file", env: "K3S_AGENT_TOKEN_FILE", kind: "string", commands: server, help: "File containing the agent secret" },

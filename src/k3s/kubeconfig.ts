@@ -2,7 +2,7 @@
 // agent/*.kubeconfig); the admin one (/etc/rancher/k3s/k3s.yaml) embeds its certificates so it can
 // be copied off the node.
 import { stringify } from "yaml";
-import { writeFileAtomic } from "./fs-util.ts";
+import { writeFileAtomicSync } from "../system/atomic-write.ts";
 
 export interface FileKubeconfig {
   server: string;
@@ -46,9 +46,10 @@ export function renderEmbeddedKubeconfig(k: EmbeddedKubeconfig): string {
 
 /** Component kubeconfigs hold paths to keys: 0600 as k3s (CIS) requires. */
 export function writeFileKubeconfig(path: string, k: FileKubeconfig): void {
-  writeFileAtomic(path, renderFileKubeconfig(k), 0o600);
+  writeFileAtomicSync(path, renderFileKubeconfig(k), { mode: 0o600 });
 }
 
-export function writeEmbeddedKubeconfig(path: string, k: EmbeddedKubeconfig, mode = 0o600): void {
-  writeFileAtomic(path, renderEmbeddedKubeconfig(k), mode);
+export function writeEmbeddedKubeconfig(path: string, k: EmbeddedKubeconfig, mode = 0o600, gid?: number): void {
+  // uid -1 keeps the owner: writeFileAtomicSync changes the group only together with a uid.
+  writeFileAtomicSync(path, renderEmbeddedKubeconfig(k), gid === undefined ? { mode } : { mode, uid: -1, gid });
 }

@@ -73,7 +73,7 @@ export async function prepareServer(s: Settings, ctx: PrepareContext): Promise<P
   // --node-ip it is the default route's): agents and other servers join at it.
   const written = await ensureServerPki({ ...s, nodeIp: identity.nodeIps }, paths, { now: ctx.now, log: ctx.log, hostname: identity.nodeName });
   const tokens = ensureServerTokens(s, paths);
-  writeAdminKubeconfig(s, paths);
+  await writeAdminKubeconfig(s, paths, ctx.log);
   written.push(
     ...(await ensureLocalAgentPki(paths, identity, { now: ctx.now, log: ctx.log, apiServerUrl: `https://127.0.0.1:${apiServerPort(s)}` })),
   );

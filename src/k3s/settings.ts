@@ -74,6 +74,8 @@ export const settingsSchema = z
       .regex(/^0?[0-7]{3}$/, "expected an octal mode such as 644")
       .transform((s) => parseInt(s, 8))
       .optional(),
+    /** Group of the admin kubeconfig, a name or a gid, e.g. "rancher" (default: unchanged). */
+    writeKubeconfigGroup: z.string().min(1).optional(),
     agentToken: joinToken("node").optional(),
     agentTokenFile: z.string().optional(),
     clusterInit: z.boolean().default(false),

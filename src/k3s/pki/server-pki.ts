@@ -1,8 +1,11 @@
 // The server's PKI as k3s lays it out in server/tls/, and the kubeconfigs that use it.
 // Names, common names and organizations follow k3s so RBAC bindings and tools written for k3s hold.
 import { isIP } from "node:net";
+import { join } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
+import { NodeFiles } from "../../system/files.ts";
 import type { Logger } from "../../system/log.ts";
+import { readGroups } from "../../system/users.ts";
 import { writeFileAtomic, ensureDir } from "../fs-util.ts";
 import { writeEmbeddedKubeconfig, writeFileKubeconfig } from "../kubeconfig.ts";
 import { nthAddress } from "../net-util.ts";
@@ -108,8 +111,24 @@ function writeComponentKubeconfigs(s: PkiSettings, paths: NodePaths): void {
   }
 }
 
+/**
+ * The gid of --write-kubeconfig-group: a number as is, else a name from the node's /etc/group. As
+ * k3s, a group that cannot be resolved is logged and the file keeps its group: the server still runs.
+ */
+async function kubeconfigGid(group: string | undefined, root: string, log: Logger, file: string): Promise<number | undefined> {
+  if (group === undefined) return undefined;
+  if (/^\d+$/.test(group)) return Number(group);
+  const gid = (await readGroups(new NodeFiles(root, false))).get(group);
+  if (gid === undefined || Number.isNaN(gid)) log.warn(`${file}: group ${group}: no such group in ${join(root, "etc/group")}; the file keeps its group`);
+  return gid;
+}
+
 /** /etc/rancher/k3s/k3s.yaml: the admin credentials, embedded, for the k3s port on loopback. */
-export function writeAdminKubeconfig(s: Pick<Settings, "httpsListenPort" | "writeKubeconfigMode">, paths: NodePaths): void {
+export async function writeAdminKubeconfig(
+  s: Pick<Settings, "httpsListenPort" | "writeKubeconfigMode" | "writeKubeconfigGroup">,
+  paths: NodePaths,
+  log: Logger,
+): Promise<void> {
   const tls = paths.server.tls;
   writeEmbeddedKubeconfig(
     paths.adminKubeconfig,
@@ -120,6 +139,7 @@ export function writeAdminKubeconfig(s: Pick<Settings, "httpsListenPort" | "writ
       keyPem: readFileSync(tls.clientAdmin.key, "utf8"),
     },
     s.writeKubeconfigMode ?? 0o600,
+    await kubeconfigGid(s.writeKubeconfigGroup, paths.root, log, paths.adminKubeconfig),
   );
 }
 

@@ -36,7 +36,7 @@ describe("server PKI", () => {
   let written: string[] = [];
   before(async () => {
     written = await ensureServerPki(settings, paths, { now: NOW, log: memoryLogger(), hostname: "node1" });
-    writeAdminKubeconfig(settings, paths);
+    await writeAdminKubeconfig(settings, paths, memoryLogger());
   });
 
   it("lays out k3s's CAs, leaf certificates and keys in server/tls", () => {
