@@ -15,6 +15,7 @@ import { checkClusterSettings, joinEtcdCluster, joinedEtcdReady, takeClusterBoot
 import type { Settings } from "./settings.ts";
 import { Supervisor, type ComponentSpec } from "./supervisor/supervisor.ts";
 import { superviseUntilSignal } from "./supervisor/until-signal.ts";
+import { BackgroundTasks } from "./supervisor/background-tasks.ts";
 import { createFrontServer } from "./front/server.ts";
 import { apiServerPort } from "./pki/server-pki.ts";
 import { labelServerNode } from "./node-labels.ts";
@@ -67,11 +68,12 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
   if (flannel) {
     flannel.beforeStart = () => applyBootstrapRbac(ctx.runner, bins.applet("kubectl"), prepared.paths.server.cred.adminKubeconfig);
   }
+  const background = new BackgroundTasks(ctx.log);
   const kubelet = specs.find((c) => c.name === "kubelet");
   if (kubelet) {
     // In the background: the Node appears shortly after the kubelet answers its health check.
     kubelet.afterReady = async () => {
-      void labelServerNode({ runner: ctx.runner, kubectl: bins.applet("kubectl"), kubeconfig: prepared.paths.server.cred.adminKubeconfig, nodeName: prepared.identity.nodeName, log: ctx.log });
+      background.run("labelling the node", () => labelServerNode({ runner: ctx.runner, kubectl: bins.applet("kubectl"), kubeconfig: prepared.paths.server.cred.adminKubeconfig, nodeName: prepared.identity.nodeName, log: ctx.log }));
     };
   }
   const staged = stageBundledManifests({ dir: prepared.paths.server.manifests, settings: s, root: ctx.root, nodeName: prepared.identity.nodeName, nodeIps: prepared.identity.nodeIps });
@@ -93,7 +95,7 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
     apiserver.afterReady = async () => {
       if (deploying) return;
       deploying = true;
-      void deployer.start();
+      background.run("the manifest deployer", () => deployer.start());
       if (!s.disable.includes("coredns")) {
         stopNodeHosts = startNodeHostsLoop({ runner: ctx.runner, kubectl: bins.applet("kubectl"), kubeconfig: prepared.paths.server.cred.adminKubeconfig, log: ctx.log });
       }
@@ -111,6 +113,7 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
   });
   ctx.log.info(`k3s port listening on ${s.bindAddress ?? "0.0.0.0"}:${s.httpsListenPort}`);
   return superviseUntilSignal(sup, ctx.log, () => {
+    void background.stop();
     deployer.stop();
     stopNodeHosts();
     front.close();

@@ -81,7 +81,12 @@ export class ManifestDeployer {
     // took longer than the apply's timeout on a node under QEMU TCG; k3s's own deployer does not
     // validate client-side either (the server still rejects what it cannot decode).
     const argv = [this.o.kubectl, "--kubeconfig", this.o.kubeconfig, "apply", "--server-side", "--force-conflicts", "--validate=false", `--field-manager=${FIELD_MANAGER}`, "-o", "json", "-f", file];
-    const r = await this.o.runner.run(argv, { allowFailure: true, timeoutMs: 120_000 });
+    let r;
+    try {
+      r = await this.o.runner.run(argv, { allowFailure: true, timeoutMs: 120_000 });
+    } catch (e) {
+      return { error: (e as Error).message }; // kubectl could not run at all: this file's error, retried next pass
+    }
     if (r.exitCode === 0) {
       try {
         return { objects: parseAppliedObjects(r.stdout) };
@@ -96,7 +101,9 @@ export class ManifestDeployer {
   private async deleteObjects(refs: ObjectRef[], why: string, report: SyncReport): Promise<ObjectRef[]> {
     const left: ObjectRef[] = [];
     for (const ref of refs) {
-      const r = await this.o.runner.run([this.o.kubectl, "--kubeconfig", this.o.kubeconfig, ...deleteArgs(ref)], { allowFailure: true, timeoutMs: 60_000 });
+      const r = await this.o.runner
+        .run([this.o.kubectl, "--kubeconfig", this.o.kubeconfig, ...deleteArgs(ref)], { allowFailure: true, timeoutMs: 60_000 })
+        .catch((e: Error) => ({ exitCode: null, stderr: e.message }));
       const name = deleteArgs(ref).slice(3).join(" ");
       if (r.exitCode === 0) {
         report.deleted.push(name);
@@ -169,22 +176,29 @@ export class ManifestDeployer {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;
-        void this.sync();
+        this.syncInBackground();
       }
     });
     return this.running;
   }
 
+  /** A pass nobody awaits (watch, resync): its failure is logged here, the next pass retries. */
+  private syncInBackground(): void {
+    this.sync().catch((e: Error) => this.o.log.error(`manifests: pass over ${this.o.dir} failed: ${e.message}; retried at the next change or resync`));
+  }
+
   /** First pass, then on every change of the directory and every resync period until stop(). */
   async start(): Promise<SyncReport> {
     ensureDir(this.o.dir);
+    // start() may be retried after a failed first pass (BackgroundTasks): one watch, one timer.
+    if (this.watcher) return this.sync();
     this.watcher = watch(this.o.dir, () => {
       // Editors write in several steps: apply once the burst is over.
       clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.sync(), 300);
+      this.debounce = setTimeout(() => this.syncInBackground(), 300);
     });
     this.watcher.on("error", (e) => this.o.log.warn(`manifests: watch ${this.o.dir}: ${e.message}; the ${(this.o.resyncMs ?? RESYNC_MS) / 1000} s resync goes on`));
-    this.timer = setInterval(() => void this.sync(), this.o.resyncMs ?? RESYNC_MS);
+    this.timer = setInterval(() => this.syncInBackground(), this.o.resyncMs ?? RESYNC_MS);
     this.timer.unref();
     return this.sync();
   }
