@@ -49,6 +49,8 @@ export function nodePaths(settings: Pick<Settings, "dataDir" | "writeKubeconfig"
   return {
     root,
     dataDir,
+    /** The running components' pids and start times (k3os's; a next start kills leftovers). */
+    componentPids: join(dataDir, "components.pids"),
     server: {
       dir: server,
       tls: serverTlsPaths(join(server, "tls")),

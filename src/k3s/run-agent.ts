@@ -27,5 +27,5 @@ export async function runAgent(s: Settings, ctx: RunContext): Promise<number> {
   if (missing.length > 0) {
     throw new Error(`the Kubernetes components are not installed (K3OS_KUBE_DIR=${ctx.kubeDir}); missing: ${missing.join(", ")}`);
   }
-  return superviseUntilSignal(new Supervisor(specs, { logDir: paths.agent.logs, log: ctx.log }), ctx.log);
+  return superviseUntilSignal(new Supervisor(specs, { logDir: paths.agent.logs, log: ctx.log, pidFile: paths.componentPids }), ctx.log);
 }

@@ -105,7 +105,7 @@ export async function runServer(s: Settings, ctx: RunContext): Promise<number> {
   if (missing.length > 0) {
     throw new Error(`the Kubernetes components are not installed (K3OS_KUBE_DIR=${ctx.kubeDir}); missing: ${missing.join(", ")}`);
   }
-  const sup = new Supervisor(specs, { logDir: prepared.paths.server.logs, log: ctx.log });
+  const sup = new Supervisor(specs, { logDir: prepared.paths.server.logs, log: ctx.log, pidFile: prepared.paths.componentPids });
   const front = createFrontServer({ paths: prepared.paths, config: s, now: () => new Date(), apiServerPort: apiServerPort(s), log: ctx.log, etcd: ds.kind === "embedded-etcd" ? localEtcd(prepared.paths) : undefined });
   await new Promise<void>((resolve, reject) => {
     front.once("error", reject);

@@ -2,8 +2,8 @@
 // commands go through the command runner): supervised components, and tools like kubectl whose
 // terminal must be the user's.
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { openSync, closeSync, existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 export interface ChildSpec {
   argv: string[];
@@ -13,10 +13,33 @@ export interface ChildSpec {
   logFile?: string;
 }
 
+const SETPRIV = "/usr/bin/setpriv";
+let deathSignal: string[] | undefined;
+
+/**
+ * util-linux's setpriv sets PR_SET_PDEATHSIG and execs the component (same pid), so the kernel kills
+ * the component when `k3s` dies, even by SIGKILL, which no exit handler sees. Node cannot call
+ * prctl itself. Forks of the component (containerd's shims) do not inherit it, so pods outlive
+ * `k3s` as with k3s. Without setpriv the exit handler and the pid file still cover it.
+ */
+function parentDeathSignal(): string[] {
+  deathSignal ??= existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--"] : [];
+  return deathSignal;
+}
+
+/** True when spawn would find the program: a missing one must fail in spawn (ENOENT, a clear
+ * error), not as setpriv's exit code. */
+function findable(cmd: string, path: string | undefined): boolean {
+  if (cmd.includes("/")) return existsSync(cmd);
+  return (path ?? "").split(":").some((d) => d !== "" && existsSync(join(d, cmd)));
+}
+
 /** Starts a component with its output appended to its log; the caller watches 'exit'. */
 export function startChild(spec: ChildSpec): ChildProcess {
-  const [cmd, ...args] = spec.argv;
-  if (!cmd) throw new Error("startChild: empty argv");
+  const program = spec.argv[0];
+  if (!program) throw new Error("startChild: empty argv");
+  const wrap = findable(program, spec.env?.PATH ?? process.env.PATH) ? parentDeathSignal() : [];
+  const [cmd, ...args] = [...wrap, ...spec.argv] as [string, ...string[]];
   let fd: number | undefined;
   if (spec.logFile) {
     mkdirSync(dirname(spec.logFile), { recursive: true });
@@ -27,7 +50,8 @@ export function startChild(spec: ChildSpec): ChildProcess {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", fd ?? "ignore", fd ?? "ignore"],
-      // Its own process group, so a stop can signal the component and whatever it forked.
+      // Its own process group, so a stop can signal the component and whatever it forked; that it
+      // also outlives `k3s` is undone by the parent-death signal, the exit handler and the pid file.
       detached: true,
     });
   } finally {

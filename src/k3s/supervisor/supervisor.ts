@@ -6,6 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { Logger } from "../../system/log.ts";
 import { startChild, type ChildSpec } from "./child.ts";
+import { killLeftovers, writeComponentPids } from "./leftovers.ts";
 
 export interface ComponentSpec {
   name: string;
@@ -41,6 +42,9 @@ export interface SupervisorOptions {
   readyPollMs?: number;
   stopGraceMs?: number;
   start?: (spec: ChildSpec) => ChildProcess;
+  /** Where the running components' pids are kept (in the data dir): a start first kills what a
+   * previous `k3s` on the same data dir left running. */
+  pidFile?: string;
 }
 
 interface Running {
@@ -55,7 +59,9 @@ interface Running {
 export class Supervisor extends EventEmitter {
   private readonly comps = new Map<string, Running>();
   private stopping = false;
-  private readonly o: Required<Omit<SupervisorOptions, "start">> & { start: (spec: ChildSpec) => ChildProcess };
+  private readonly o: Required<Omit<SupervisorOptions, "start" | "pidFile">> & Pick<SupervisorOptions, "pidFile"> & { start: (spec: ChildSpec) => ChildProcess };
+  /** Bound once so that stop() can remove exactly this listener. */
+  private readonly killOnExit = () => this.killNow();
 
   constructor(specs: ComponentSpec[], opts: SupervisorOptions) {
     super();
@@ -84,6 +90,10 @@ export class Supervisor extends EventEmitter {
 
   /** Starts every component in dependency order; resolves when all are ready. */
   async start(): Promise<void> {
+    if (this.o.pidFile) await killLeftovers(this.o.pidFile, this.o.log);
+    // Every way out of `k3s` that runs exit handlers (an uncaught error or unhandled rejection
+    // included) takes the components with it; after SIGKILL, the pid file and the next start do.
+    process.on("exit", this.killOnExit);
     const ready = new Map<string, Promise<void>>();
     const launch = (name: string): Promise<void> => {
       let p = ready.get(name);
@@ -137,6 +147,7 @@ export class Supervisor extends EventEmitter {
     });
     c.child = child;
     c.status.pid = child.pid;
+    this.recordPids();
     this.o.log.info(`started ${c.spec.name} (pid ${child.pid})`);
     this.emit("start", c.spec.name, child.pid);
     child.on("error", (e) => {
@@ -167,6 +178,7 @@ export class Supervisor extends EventEmitter {
     if (c.child !== child) return;
     c.child = undefined;
     c.status.pid = undefined;
+    this.recordPids();
     c.status.lastExit = signal ? `killed by ${signal}` : `exit code ${code}`;
     this.emit("exit", c.spec.name, code, signal);
     if (this.stopping) {
@@ -209,6 +221,24 @@ export class Supervisor extends EventEmitter {
       return p;
     };
     await Promise.all(startOrder(specs).map(stopOne));
+    process.off("exit", this.killOnExit);
+  }
+
+  /** SIGKILL to every running component's process group, at once: for exits that cannot wait. */
+  killNow(): void {
+    for (const c of this.comps.values()) {
+      if (c.child && c.child.exitCode === null && c.child.signalCode === null) signalGroup(c.child, "SIGKILL");
+    }
+  }
+
+  private recordPids(): void {
+    if (!this.o.pidFile) return;
+    const live = [...this.comps.values()].flatMap((c) => (c.child?.pid !== undefined ? [{ name: c.spec.name, pid: c.child.pid }] : []));
+    try {
+      writeComponentPids(this.o.pidFile, live);
+    } catch (e) {
+      this.o.log.warn(`recording component pids in ${this.o.pidFile}: ${(e as Error).message}`);
+    }
   }
 
   /** SIGTERM to the component's process group, SIGKILL after the grace period; waits for the exit. */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ProcessRunner } from "../../../src/exec/runner.ts";
+import { CommandNotFoundError, RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
 import { ManifestDeployer } from "../../../src/k3s/manifests/deploy.ts";
 import { labelServerNode } from "../../../src/k3s/node-labels.ts";
@@ -13,6 +13,9 @@ import { BackgroundTasks } from "../../../src/k3s/supervisor/background-tasks.ts
 import { tempRoot, writeFile } from "./helpers.ts";
 
 const MISSING_KUBECTL = "/nonexistent/kubectl";
+// What ProcessRunner does for a program that is not there: it rejects (the recording runner, as
+// ProcessRunner's spawn timeout timer outlives an ENOENT and would hold the test file open 120 s).
+const missingKubectl = () => new RecordingRunner(() => new CommandNotFoundError(MISSING_KUBECTL));
 const unhandled: unknown[] = [];
 const record = (e: unknown) => void unhandled.push(e);
 before(() => process.on("unhandledRejection", record));
@@ -24,7 +27,7 @@ describe("background work of k3s server", () => {
     const dir = join(tempRoot(), "manifests");
     writeFile(dir, "a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
     const log = memoryLogger();
-    const d = new ManifestDeployer({ dir, runner: new ProcessRunner(), kubectl: MISSING_KUBECTL, kubeconfig: "kc", log, resyncMs: 20, stateFile: join(tempRoot(), "state.json") });
+    const d = new ManifestDeployer({ dir, runner: missingKubectl(), kubectl: MISSING_KUBECTL, kubeconfig: "kc", log, resyncMs: 20, stateFile: join(tempRoot(), "state.json") });
     try {
       const first = await d.start();
       assert.equal(first.failed.length, 1);
@@ -39,7 +42,7 @@ describe("background work of k3s server", () => {
 
   it("labelling the server's Node retries a kubectl that cannot run and gives up with a warning", async () => {
     const log = memoryLogger();
-    const labelled = await labelServerNode({ runner: new ProcessRunner(), kubectl: MISSING_KUBECTL, kubeconfig: "kc", nodeName: "n1", log, attempts: 3, intervalMs: 1 });
+    const labelled = await labelServerNode({ runner: missingKubectl(), kubectl: MISSING_KUBECTL, kubeconfig: "kc", nodeName: "n1", log, attempts: 3, intervalMs: 1 });
     assert.equal(labelled, false);
     assert.equal(log.lines.filter((l) => /label node n1: .*not found/.test(l)).length, 3, log.lines.join("\n"));
     assert.deepEqual(unhandled, []);
