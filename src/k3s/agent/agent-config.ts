@@ -2,7 +2,7 @@
 // compares with its own: their shape, in one schema both sides use. The reply comes from the
 // network, so the agent validates it before any of it reaches a component's arguments.
 import { z } from "zod";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../cli/settings.ts";
 
 export const AGENT_CONFIG_KEYS = ["clusterCidr", "serviceCidr", "clusterDns", "clusterDomain", "flannelBackend", "serviceNodePortRange"] as const;
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { applets, cniName, cniPlugins, multicallName, upstreamDir, upstreamMains } from "../../../builder/kube/targets.ts";
 import { kubeDir } from "../../../builder/kube/versions.ts";
-import type { Applet } from "../../../src/k3s/binaries.ts";
+import type { Applet } from "../../../src/k3s/layout/binaries.ts";
 
 // The node runtime's Applet type names exactly the orchestrator's applets: tsc fails here otherwise.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CommandNotFoundError, RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { ManifestDeployer } from "../../../src/k3s/manifests/deploy.ts";
-import { labelServerNode } from "../../../src/k3s/node-labels.ts";
-import { BackgroundTasks } from "../../../src/k3s/supervisor/background-tasks.ts";
+import { ManifestDeployer } from "../../../src/k3s/deploy/deployer.ts";
+import { labelServerNode } from "../../../src/k3s/server/node-labels.ts";
+import { BackgroundTasks } from "../../../src/k3s/executor/background-tasks.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 
 const MISSING_KUBECTL = "/nonexistent/kubectl";

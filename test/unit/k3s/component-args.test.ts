@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildArgs } from "../../../src/k3s/args/extra-args.ts";
-import { apiServerArgs, chooseDatastore, controllerManagerArgs, etcdArgs, kineArgs, schedulerArgs } from "../../../src/k3s/args/control-plane.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
-import { validateSettings, type SettingsInput } from "../../../src/k3s/settings.ts";
+import { buildArgs } from "../../../src/k3s/control/extra-args.ts";
+import { apiServerArgs, chooseDatastore, controllerManagerArgs, etcdArgs, kineArgs, schedulerArgs } from "../../../src/k3s/control/control-plane.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
+import { validateSettings, type SettingsInput } from "../../../src/k3s/cli/settings.ts";
 
 const identity = { nodeName: "node1", nodeIps: ["192.168.1.5"], advertiseIp: "192.168.1.5" };
 const input = (over: Partial<SettingsInput> = {}) => {

@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { writeComponentPids } from "../../../src/k3s/supervisor/leftovers.ts";
-import { Supervisor } from "../../../src/k3s/supervisor/supervisor.ts";
+import { writeComponentPids } from "../../../src/k3s/executor/leftovers.ts";
+import { Supervisor } from "../../../src/k3s/executor/supervisor.ts";
 import { tempRoot } from "./helpers.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "supervised-sleep.ts");

@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { fileExists } from "../../../src/k3s/supervisor/probes.ts";
-import { startOrder, Supervisor, type ComponentSpec } from "../../../src/k3s/supervisor/supervisor.ts";
+import { fileExists } from "../../../src/k3s/executor/probes.ts";
+import { startOrder, Supervisor, type ComponentSpec } from "../../../src/k3s/executor/supervisor.ts";
 import { tempRoot } from "./helpers.ts";
 
 // Components are small sh scripts: they start in milliseconds, where a node child takes ~100 ms.
