@@ -12,6 +12,7 @@ import { formatChecks, runChecks } from "./cli/check-config.ts";
 import { readHostFacts } from "./agent/host-facts.ts";
 import { killall } from "./cli/killall.ts";
 import { parseNodeArgs } from "./cli/parse-node-args.ts";
+import { UnsupportedFlagError } from "./cli/flags.ts";
 import { nodePaths } from "./layout/paths.ts";
 import { runAgent } from "./agent/run-agent.ts";
 import { runServer } from "./server/run-server.ts";
@@ -166,6 +167,7 @@ export async function k3sMain(argv: string[], io: K3sIo = defaultIo()): Promise<
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : e.exitCode || 1;
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr(`${msg.startsWith("k3s") ? "" : "k3s: "}${msg}\n`);
-    return 1;
+    // A flag this runtime does not know is a usage error: exit 2, as parsers conventionally do.
+    return e instanceof UnsupportedFlagError ? 2 : 1;
   }
 }

@@ -8,17 +8,9 @@ import { describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
 import { writeComponentPids } from "../../../src/k3s/executor/leftovers.ts";
 import { Supervisor } from "../../../src/k3s/executor/supervisor.ts";
-import { tempRoot } from "./helpers.ts";
+import { alive, tempRoot } from "./helpers.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "supervised-sleep.ts");
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function gone(pid: number, withinMs = 3000): Promise<boolean> {
   for (const t0 = Date.now(); Date.now() - t0 < withinMs; await sleep(20)) if (!alive(pid)) return true;
