@@ -5,10 +5,10 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureKubeComponents, type KubeComponents } from "../kube/build.ts";
 import { ensureNodeImages, type NodeImages } from "../kube/node-images.ts";
-import { DEFAULT_KUBE_DIR, kubeBinaries } from "../../src/k3s/binaries.ts";
-import { SYSTEM_IMAGES_DIR } from "../../src/k3s/images.ts";
-import { nodePaths } from "../../src/k3s/paths.ts";
-import { renderToolWrapper, WRAPPED_TOOLS } from "../../src/k3s/tool-wrappers.ts";
+import { DEFAULT_KUBE_DIR, kubeBinaries } from "../../src/k3s/layout/binaries.ts";
+import { SYSTEM_IMAGES_DIR } from "../../src/k3s/layout/defaults.ts";
+import { nodePaths } from "../../src/k3s/layout/paths.ts";
+import { renderToolWrapper, WRAPPED_TOOLS } from "../../src/k3s/layout/tool-wrappers.ts";
 import type { BuildContext } from "../context.ts";
 import { mergeDockerArchives } from "./image-bundle.ts";
 

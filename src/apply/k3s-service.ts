@@ -4,18 +4,18 @@
 // be the service's stays in /etc/conf.d/k3s-service: the command line (server or agent, and
 // k3s_args as given), the environment (proxies), and whether to wait for a default route.
 // At runtime a changed setting restarts k3s if it is running; at boot OpenRC starts it later.
-import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { Config } from "../config/schema.ts";
-import { listDropInFiles } from "../k3s/config-file.ts";
+import { dropInDir, isDropInName } from "../k3s/layout/config-files.ts";
+import { K3S_DEFAULTS } from "../k3s/layout/defaults.ts";
 import { quoteArgv } from "../system/shell.ts";
 import type { Applier } from "./context.ts";
 import { renderEnvironment } from "./environment.ts";
 
 export const K3S_SERVICE = "k3s-service";
 export const K3S_SERVICE_CONF = "/etc/conf.d/k3s-service";
-export const K3S_CONFIG = "/etc/rancher/k3s/config.yaml";
-export const K3OS_K3S_DROP_IN = "/etc/rancher/k3s/config.yaml.d/10-k3os.yaml";
+export const K3S_CONFIG = K3S_DEFAULTS.configFile;
+export const K3OS_K3S_DROP_IN = `${dropInDir(K3S_CONFIG)}/10-k3os.yaml`;
 export const MODE_FILE = "/run/k3os/mode";
 /**
  * The admin kubeconfig's group: rancher (its only member) reads /etc/rancher/k3s/k3s.yaml, so
@@ -92,7 +92,8 @@ export function renderK3sServiceConf(s: K3sServiceSettings, waitForRoute: boolea
 
 /** The user's k3s config files (config.yaml and drop-ins other than ours), unreadable ones left out. */
 async function readUserK3sConfigs(ctx: Parameters<Applier>[1]): Promise<string[]> {
-  const files = [K3S_CONFIG, ...listDropInFiles(join(ctx.root, K3S_CONFIG)).map((f) => f.slice(ctx.root.replace(/\/$/, "").length))];
+  const dir = dropInDir(K3S_CONFIG);
+  const files = [K3S_CONFIG, ...(await ctx.files.list(dir)).filter(isDropInName).map((n) => `${dir}/${n}`)];
   const texts: string[] = [];
   for (const f of files) {
     if (f === K3OS_K3S_DROP_IN) continue;

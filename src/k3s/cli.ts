@@ -6,18 +6,20 @@ import { release } from "node:os";
 import { Command, CommanderError } from "commander";
 import { DryRunner, ProcessRunner, type Runner } from "../exec/runner.ts";
 import { createLogger, type Logger } from "../system/log.ts";
-import { kubeBinaries, kubeDir } from "./binaries.ts";
-import { createBootstrapToken, deleteBootstrapTokens, generateBootstrapToken, listBootstrapTokens, parseDuration, DEFAULT_GROUPS, DEFAULT_USAGES } from "./bootstrap-token.ts";
-import { formatChecks, runChecks } from "./check-config.ts";
-import { readHostFacts } from "./host-facts.ts";
-import { killall } from "./killall.ts";
-import { parseNodeArgs } from "./parse-node-args.ts";
-import { nodePaths } from "./paths.ts";
-import { runAgent } from "./run-agent.ts";
-import { runServer } from "./run-server.ts";
-import { runAttached } from "./supervisor/child.ts";
-import { toolInvocation, type Tool } from "./tools.ts";
+import { kubeBinaries, kubeDir } from "./layout/binaries.ts";
+import { createBootstrapToken, deleteBootstrapTokens, generateBootstrapToken, listBootstrapTokens, parseDuration, DEFAULT_GROUPS, DEFAULT_USAGES } from "./tokens/bootstrap-token.ts";
+import { formatChecks, runChecks } from "./cli/check-config.ts";
+import { readHostFacts } from "./agent/host-facts.ts";
+import { killall } from "./cli/killall.ts";
+import { parseNodeArgs } from "./cli/parse-node-args.ts";
+import { UnsupportedFlagError } from "./cli/flags.ts";
+import { nodePaths } from "./layout/paths.ts";
+import { runAgent } from "./agent/run-agent.ts";
+import { runServer } from "./server/run-server.ts";
+import { runAttached } from "./executor/child.ts";
+import { toolInvocation, type Tool } from "./cli/tools.ts";
 import { k3sVersionText } from "./version.ts";
+import { K3S_DEFAULTS } from "./layout/defaults.ts";
 
 export interface K3sIo {
   env: Record<string, string | undefined>;
@@ -68,7 +70,7 @@ function toolCommand(program: Command, tool: Tool, io: K3sIo, setCode: (n: numbe
     .passThroughOptions()
     .argument("[args...]")
     .action(async (args: string[]) => {
-      const paths = nodePaths({ dataDir: io.env.K3S_DATA_DIR || "/var/lib/rancher/k3s", writeKubeconfig: io.env.K3S_KUBECONFIG_OUTPUT || "/etc/rancher/k3s/k3s.yaml" }, rootOf(io.env));
+      const paths = nodePaths({ dataDir: io.env.K3S_DATA_DIR || K3S_DEFAULTS.dataDir, writeKubeconfig: io.env.K3S_KUBECONFIG_OUTPUT || K3S_DEFAULTS.kubeconfig }, rootOf(io.env));
       const inv = toolInvocation(tool, args, kubeBinaries(kubeDir(io.env)), paths, io.env);
       setCode(await runAttached(inv.argv, inv.env));
     });
@@ -78,10 +80,10 @@ function tokenCommands(program: Command, io: K3sIo): void {
   const token = program.command("token").description("Manage bootstrap tokens");
   const common = (c: Command) =>
     c
-      .option("-d, --data-dir <dir>", "Folder holding the server's state", io.env.K3S_DATA_DIR || "/var/lib/rancher/k3s")
+      .option("-d, --data-dir <dir>", "Folder holding the server's state", io.env.K3S_DATA_DIR || K3S_DEFAULTS.dataDir)
       .option("--kubeconfig <file>", "Server connection file [$KUBECONFIG] (default: the server's admin credentials)", io.env.KUBECONFIG);
   const context = (o: { dataDir: string; kubeconfig?: string }) => {
-    const paths = nodePaths({ dataDir: o.dataDir, writeKubeconfig: "/etc/rancher/k3s/k3s.yaml" }, rootOf(io.env));
+    const paths = nodePaths({ dataDir: o.dataDir, writeKubeconfig: K3S_DEFAULTS.kubeconfig }, rootOf(io.env));
     const runner = io.runner ?? new ProcessRunner();
     return {
       paths,
@@ -144,12 +146,12 @@ export function buildK3sProgram(io: K3sIo, setCode: (n: number) => void): Comman
     .command("killall")
     .description("Kill the node's processes and remove its mounts, interfaces and iptables rules")
     .option("--dry-run", "print what would be done")
-    .option("-d, --data-dir <dir>", "Folder holding the state", io.env.K3S_DATA_DIR || "/var/lib/rancher/k3s")
+    .option("-d, --data-dir <dir>", "Folder holding the state", io.env.K3S_DATA_DIR || K3S_DEFAULTS.dataDir)
     .action(async (o: { dryRun?: boolean; dataDir: string }) => {
       const root = rootOf(io.env);
       const log: Logger = createLogger({ prefix: "k3s killall", write: (l) => io.stderr(`${l}\n`) });
       const runner = o.dryRun ? new DryRunner((l) => io.stdout(`${l}\n`)) : (io.runner ?? new ProcessRunner(log.debug));
-      const paths = nodePaths({ dataDir: o.dataDir, writeKubeconfig: "/etc/rancher/k3s/k3s.yaml" }, root);
+      const paths = nodePaths({ dataDir: o.dataDir, writeKubeconfig: K3S_DEFAULTS.kubeconfig }, root);
       await killall({ root, paths, bins: kubeBinaries(kubeDir(io.env)), runner, log });
     });
   return program;
@@ -165,6 +167,7 @@ export async function k3sMain(argv: string[], io: K3sIo = defaultIo()): Promise<
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : e.exitCode || 1;
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr(`${msg.startsWith("k3s") ? "" : "k3s: "}${msg}\n`);
-    return 1;
+    // A flag this runtime does not know is a usage error: exit 2, as parsers conventionally do.
+    return e instanceof UnsupportedFlagError ? 2 : 1;
   }
 }

@@ -1,5 +1,5 @@
-// What `k3s --version` prints. The Kubernetes version is the one builder/kube/go.mod pins
-// (k8s.io/kubernetes); keep the two in step.
+// What `k3s --version` prints. The Kubernetes version is builder/versions.json's (the builder checks
+// go.mod against it); test/unit/k3s/version.test.ts fails when the two differ.
 import { VERSION } from "../version.ts";
 
 export const KUBERNETES_VERSION = "v1.37.2";

@@ -3,7 +3,7 @@
 // is resolved inside the root first (resolveInRoot): a symlink on the node that points outside the
 // root is followed as the node would follow it, so it lands inside the root, never on the host.
 import { constants } from "node:fs";
-import { chmod, chown, lstat, mkdir, open } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, open, readdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { MAX_CONFIG_BYTES, readFileBounded } from "./bounded.ts";
@@ -41,6 +41,15 @@ export class NodeFiles {
 
   async readText(path: string): Promise<string | null> {
     return (await this.read(path))?.toString("utf8") ?? null;
+  }
+
+  /** The names in a node directory, sorted; [] when it is absent or not a directory. */
+  async list(path: string): Promise<string[]> {
+    try {
+      return (await readdir(await this.resolve(path))).sort();
+    } catch {
+      return [];
+    }
   }
 
   async write(path: string, content: string | Buffer, opts: WriteOptions = {}): Promise<void> {

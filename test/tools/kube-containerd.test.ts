@@ -1,4 +1,5 @@
-// containerd built here runs a container from a locally imported image archive, inside a mount,
+// containerd built here, with the config the node's k3s writes (src/k3s/control/containerd-config.ts,
+// at the node's own paths), runs a container from a locally imported image archive, inside a mount,
 // network and PID namespace this test makes (tmpfs over /run, /var/lib, /var/log), with the built
 // shim and runc; afterwards no process, mount or cgroup of it is left on the host.
 import assert from "node:assert/strict";
@@ -8,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
-import { renderContainerdConfig } from "../../builder/kube/containerd-config.ts";
+import { renderContainerdConfig } from "../../src/k3s/control/containerd-config.ts";
+import { nodePaths } from "../../src/k3s/layout/paths.ts";
 import { compileStaticC, packImage } from "../../builder/kube/images.ts";
 import { ensureNodeImages } from "../../builder/kube/node-images.ts";
 import { Sandbox, waitFor } from "./sandbox.ts";
@@ -17,7 +19,9 @@ import { kubeDir } from "../../builder/kube/versions.ts";
 const isRoot = process.getuid?.() === 0;
 const ctrNamespace = `k3os-test-${process.pid}`;
 const imageRef = "localhost/k3os-hello:test";
-const sock = "/run/k3os-test-containerd/containerd.sock";
+// The node's paths: /var/lib and /run are the sandbox's own tmpfs.
+const nodeDirs = nodePaths({ dataDir: "/var/lib/rancher/k3s", writeKubeconfig: "/etc/rancher/k3s/k3s.yaml" });
+const sock = nodeDirs.run.containerdSocket;
 
 // The workload proves it ran in a container: it is PID 1 of its own PID namespace.
 const helloC = `#include <stdio.h>
@@ -28,7 +32,7 @@ int main(void) { printf("hello from a k3os test image, pid %d\\n", (int)getpid()
 // Only the mount points this test could leak: other work on the host may mount elsewhere meanwhile.
 const hostMounts = () =>
   readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
-    .filter((m) => /^\/(run|var\/lib|var\/log)$|k3os-test-containerd|k3os-containerd-/.test(m)).sort();
+    .filter((m) => /^\/(run|var\/lib|var\/log)$|rancher\/k3s|run\/k3s|k3os-containerd-/.test(m)).sort();
 const cgroupLeftovers = () =>
   existsSync("/sys/fs/cgroup") ? readdirSync("/sys/fs/cgroup").map((c) => join("/sys/fs/cgroup", c, ctrNamespace)).filter(existsSync) : [];
 
@@ -63,9 +67,9 @@ describe("containerd in a namespace", { skip: isRoot ? false : "needs root (name
     sandbox = await Sandbox.start([pause]);
     const config = join(work, "containerd.toml");
     await writeFile(config, renderContainerdConfig({
-      root: "/var/lib/k3os-test-containerd", state: "/run/k3os-test-containerd", address: sock,
-      runcBinary: kube.binaries.runc!, cniBinDirs: [kube.cniDir], cniConfDir: join(work, "cni"),
-      sandboxImage: "localhost/pause:test", restrictOomScoreAdj: true, disableApparmor: true,
+      paths: { ...nodeDirs, agent: { ...nodeDirs.agent, cniConfDir: join(work, "cni") } },
+      binaries: { runc: kube.binaries.runc!, cniBinDir: kube.cniDir },
+      pauseImage: "localhost/pause:test", restrictOomScoreAdj: true, disableApparmor: true, noPivotRoot: false,
     }));
     // The shim is found on containerd's PATH, and it finds runc there too.
     const env = { PATH: `${kube.binDir}:${process.env.PATH}` };

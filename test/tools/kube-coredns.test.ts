@@ -12,7 +12,7 @@ import { goEnv } from "../../builder/kube/go-build.ts";
 import { findGo } from "../../builder/kube/go-tool.ts";
 import { Sandbox, waitFor } from "./sandbox.ts";
 import { kubeDir, versionOf } from "../../builder/kube/versions.ts";
-import { renderCorefile } from "../../src/k3s/manifests/coredns.ts";
+import { renderCorefile } from "../../src/k3s/deploy/coredns.ts";
 
 const isRoot = process.getuid?.() === 0;
 

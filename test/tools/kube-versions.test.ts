@@ -9,7 +9,7 @@ import { before, describe, test } from "node:test";
 import { ensureKubeComponents, type KubeComponents } from "../../builder/kube/build.ts";
 import { applets, cniName, cniPlugins, multicallName } from "../../builder/kube/targets.ts";
 import { checkGoMod, kubeDir, versionOf } from "../../builder/kube/versions.ts";
-import { kubeBinaries, type Applet } from "../../src/k3s/binaries.ts";
+import { kubeBinaries, type Applet } from "../../src/k3s/layout/binaries.ts";
 
 // The node runtime's Applet type names exactly the applets the build links: the typecheck
 // (scripts/test.sh runs tsc before the tiers) fails on this line when one list gains a name.

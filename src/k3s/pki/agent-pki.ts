@@ -2,10 +2,10 @@
 // signed here directly with the server's CAs (a remote agent gets the same files on join).
 import { copyFileSync, readFileSync } from "node:fs";
 import type { Logger } from "../../system/log.ts";
-import { ensureDir } from "../fs-util.ts";
-import { writeFileKubeconfig } from "../kubeconfig.ts";
-import type { NodeIdentity } from "../node-identity.ts";
-import type { NodePaths } from "../paths.ts";
+import { ensureDir } from "../util/fs-util.ts";
+import { writeFileKubeconfig } from "./kubeconfig.ts";
+import type { NodeIdentity } from "../agent/node-identity.ts";
+import type { NodePaths } from "../layout/paths.ts";
 import { ensureLeaf, type StoreContext } from "./cert-store.ts";
 import { importEcKey } from "./keys.ts";
 

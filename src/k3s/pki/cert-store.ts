@@ -1,7 +1,7 @@
 // Load-or-create for CAs, keys and leaf certificates on disk, with k3s's renewal rules. Keys survive
 // a renewal (agents and kubeconfigs keep working); a new CA forces new leaves.
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../fs-util.ts";
+import { writeFileAtomicSync } from "../../system/atomic-write.ts";
 import type { Logger } from "../../system/log.ts";
 import { createCaCert, expiresWithin, firstCertPem, renewalReason, signCert, RENEW_WITHIN_DAYS, type CaMaterial, type CertSpec } from "./certs.ts";
 import { generateEcKeyPem, importEcKey, type KeyPair } from "./keys.ts";
@@ -21,7 +21,7 @@ export interface StoreContext {
 export async function loadOrCreateKey(path: string, ctx: StoreContext, regenerate = false): Promise<KeyPair> {
   if (!regenerate && existsSync(path)) return importEcKey(readFileSync(path, "utf8"));
   const pem = generateEcKeyPem();
-  writeFileAtomic(path, pem, 0o600);
+  writeFileAtomicSync(path, pem, { mode: 0o600 });
   ctx.written.push(path);
   return importEcKey(pem);
 }
@@ -40,7 +40,7 @@ export async function ensureCa(files: PemPair, cnPrefix: string, ctx: StoreConte
   }
   const key = await loadOrCreateKey(files.key, ctx);
   const certPem = await createCaCert(`${cnPrefix}-ca@${Math.floor(ctx.now.getTime() / 1000)}`, key, ctx.now);
-  writeFileAtomic(files.crt, certPem, 0o644);
+  writeFileAtomicSync(files.crt, certPem, { mode: 0o644 });
   ctx.written.push(files.crt);
   return { certPem, key, created: true };
 }
@@ -58,7 +58,7 @@ export async function ensureLeaf(files: PemPair, spec: CertSpec, ca: CaMaterial 
   if (reason !== "missing" && reason !== "new CA") ctx.log.info(`renewing ${files.crt}: ${reason}`);
   const key = await loadOrCreateKey(files.key, ctx, ca.created && !existsSync(files.crt));
   const leaf = await signCert(spec, key, ca, ctx.now);
-  writeFileAtomic(files.crt, leaf + firstCertPem(ca.certPem), 0o644);
+  writeFileAtomicSync(files.crt, leaf + firstCertPem(ca.certPem), { mode: 0o644 });
   ctx.written.push(files.crt);
   return true;
 }

@@ -4,7 +4,7 @@ import "reflect-metadata";
 import { randomBytes, X509Certificate, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { EC_ALGORITHM, type KeyPair } from "./keys.ts";
-import { parseIp } from "../net-util.ts";
+import { parseIp } from "../util/net-util.ts";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 

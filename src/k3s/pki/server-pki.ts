@@ -1,13 +1,17 @@
 // The server's PKI as k3s lays it out in server/tls/, and the kubeconfigs that use it.
 // Names, common names and organizations follow k3s so RBAC bindings and tools written for k3s hold.
 import { isIP } from "node:net";
+import { join } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
+import { NodeFiles } from "../../system/files.ts";
 import type { Logger } from "../../system/log.ts";
-import { writeFileAtomic, ensureDir } from "../fs-util.ts";
-import { writeEmbeddedKubeconfig, writeFileKubeconfig } from "../kubeconfig.ts";
-import { nthAddress } from "../net-util.ts";
-import type { NodePaths } from "../paths.ts";
-import type { Settings } from "../settings.ts";
+import { readGroups } from "../../system/users.ts";
+import { writeFileAtomicSync } from "../../system/atomic-write.ts";
+import { ensureDir } from "../util/fs-util.ts";
+import { writeEmbeddedKubeconfig, writeFileKubeconfig } from "./kubeconfig.ts";
+import { nthAddress } from "../util/net-util.ts";
+import type { NodePaths } from "../layout/paths.ts";
+import type { Settings } from "../cli/settings.ts";
 import { ensureCa, ensureLeaf, loadOrCreateKey, type PemPair, type StoreContext } from "./cert-store.ts";
 import { firstCertPem, type CertSpec } from "./certs.ts";
 import { generateRsaKeyPem } from "./keys.ts";
@@ -53,14 +57,14 @@ export async function ensureServerPki(s: PkiSettings, paths: NodePaths, opts: Pk
   const client = (spec: Omit<CertSpec, "usages">): CertSpec => ({ ...spec, usages: ["client"] });
 
   const clientCa = await ensureCa(tls.clientCa, "k3s-client", ctx);
-  writeFileAtomic(tls.clientCaNoChain, firstCertPem(clientCa.certPem));
+  writeFileAtomicSync(tls.clientCaNoChain, firstCertPem(clientCa.certPem));
   for (const [files, spec] of clientCerts(tls)) {
     await ensureLeaf(files, client(spec), clientCa, ctx);
   }
   await loadOrCreateKey(tls.clientKubeletKey, ctx, clientCa.created);
 
   const serverCa = await ensureCa(tls.serverCa, "k3s-server", ctx);
-  writeFileAtomic(tls.serverCaNoChain, firstCertPem(serverCa.certPem));
+  writeFileAtomicSync(tls.serverCaNoChain, firstCertPem(serverCa.certPem));
   const sans = apiServerSans(s, opts.hostname);
   await ensureLeaf(tls.servingKubeApiserver, { commonName: "kube-apiserver", ...sans, usages: ["server"] }, serverCa, ctx);
   await loadOrCreateKey(tls.servingKubeletKey, ctx, serverCa.created);
@@ -84,12 +88,12 @@ export async function ensureServerPki(s: PkiSettings, paths: NodePaths, opts: Pk
 function ensureServiceAccountKey(paths: NodePaths, ctx: StoreContext): void {
   const tls = paths.server.tls;
   if (!existsSync(tls.serviceKey)) {
-    writeFileAtomic(tls.serviceKey, generateRsaKeyPem(), 0o600);
+    writeFileAtomicSync(tls.serviceKey, generateRsaKeyPem(), { mode: 0o600 });
     ctx.written.push(tls.serviceKey);
   }
   const first = readFileSync(tls.serviceKey, "utf8").match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----\n?/)?.[0];
   if (!first) throw new Error(`${tls.serviceKey}: no PEM key`);
-  writeFileAtomic(tls.serviceCurrentKey, first.endsWith("\n") ? first : `${first}\n`, 0o600);
+  writeFileAtomicSync(tls.serviceCurrentKey, first.endsWith("\n") ? first : `${first}\n`, { mode: 0o600 });
 }
 
 function writeComponentKubeconfigs(s: PkiSettings, paths: NodePaths): void {
@@ -108,8 +112,24 @@ function writeComponentKubeconfigs(s: PkiSettings, paths: NodePaths): void {
   }
 }
 
+/**
+ * The gid of --write-kubeconfig-group: a number as is, else a name from the node's /etc/group. As
+ * k3s, a group that cannot be resolved is logged and the file keeps its group: the server still runs.
+ */
+async function kubeconfigGid(group: string | undefined, root: string, log: Logger, file: string): Promise<number | undefined> {
+  if (group === undefined) return undefined;
+  if (/^\d+$/.test(group)) return Number(group);
+  const gid = (await readGroups(new NodeFiles(root, false))).get(group);
+  if (gid === undefined || Number.isNaN(gid)) log.warn(`${file}: group ${group}: no such group in ${join(root, "etc/group")}; the file keeps its group`);
+  return gid;
+}
+
 /** /etc/rancher/k3s/k3s.yaml: the admin credentials, embedded, for the k3s port on loopback. */
-export function writeAdminKubeconfig(s: Pick<Settings, "httpsListenPort" | "writeKubeconfigMode">, paths: NodePaths): void {
+export async function writeAdminKubeconfig(
+  s: Pick<Settings, "httpsListenPort" | "writeKubeconfigMode" | "writeKubeconfigGroup">,
+  paths: NodePaths,
+  log: Logger,
+): Promise<void> {
   const tls = paths.server.tls;
   writeEmbeddedKubeconfig(
     paths.adminKubeconfig,
@@ -120,6 +140,7 @@ export function writeAdminKubeconfig(s: Pick<Settings, "httpsListenPort" | "writ
       keyPem: readFileSync(tls.clientAdmin.key, "utf8"),
     },
     s.writeKubeconfigMode ?? 0o600,
+    await kubeconfigGid(s.writeKubeconfigGroup, paths.root, log, paths.adminKubeconfig),
   );
 }
 

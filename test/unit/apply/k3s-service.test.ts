@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { applyK3sService, k3sServiceSettings, nodeIpGiven, renderK3sDropIn, renderK3sServiceConf } from "../../../src/apply/k3s-service.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
-import { readConfigArgs } from "../../../src/k3s/config-file.ts";
+import { readConfigArgs } from "../../../src/k3s/cli/config-file.ts";
 import { makeContext, makeRoot } from "../../helpers/temp-root.ts";
 
 const DROP_IN = "/etc/rancher/k3s/config.yaml.d/10-k3os.yaml";

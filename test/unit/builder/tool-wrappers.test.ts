@@ -5,10 +5,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { kubeBinaries } from "../../../src/k3s/binaries.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
-import { toolInvocation, type Tool } from "../../../src/k3s/tools.ts";
-import { renderToolWrapper, WRAPPED_TOOLS } from "../../../src/k3s/tool-wrappers.ts";
+import { kubeBinaries } from "../../../src/k3s/layout/binaries.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
+import { toolInvocation, type Tool } from "../../../src/k3s/cli/tools.ts";
+import { renderToolWrapper, WRAPPED_TOOLS } from "../../../src/k3s/layout/tool-wrappers.ts";
 
 const root = mkdtempSync(join(tmpdir(), "k3os-wrappers-"));
 after(() => rmSync(root, { recursive: true, force: true }));

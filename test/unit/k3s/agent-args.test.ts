@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { hasSysResource, renderContainerdConfig } from "../../../src/k3s/args/containerd-config.ts";
-import { flanneldArgs, parseSubnetEnv, renderCniConflist, renderFlannelNetConf, subnetFromPodCidr } from "../../../src/k3s/args/flannel.ts";
-import { kubeProxyArgs } from "../../../src/k3s/args/kube-proxy.ts";
-import { kubeletArgs, renderKubeletConfig } from "../../../src/k3s/args/kubelet.ts";
-import { kubeBinaries } from "../../../src/k3s/binaries.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
-import { validateSettings, type SettingsInput } from "../../../src/k3s/settings.ts";
+import { renderContainerdConfig } from "../../../src/k3s/control/containerd-config.ts";
+import { hasSysResource } from "../../../src/k3s/agent/host-facts.ts";
+import { flanneldArgs, parseSubnetEnv, renderCniConflist, renderFlannelNetConf, subnetFromPodCidr } from "../../../src/k3s/control/flannel.ts";
+import { kubeProxyArgs } from "../../../src/k3s/control/kube-proxy.ts";
+import { kubeletArgs, renderKubeletConfig } from "../../../src/k3s/control/kubelet.ts";
+import { kubeBinaries } from "../../../src/k3s/layout/binaries.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
+import { validateSettings, type SettingsInput } from "../../../src/k3s/cli/settings.ts";
 
 const identity = { nodeName: "node1", nodeIps: ["192.168.1.5"], advertiseIp: "192.168.1.5" };
 const make = (over: Partial<SettingsInput> = {}) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
-import { bootstrapSecret, createBootstrapToken, generateBootstrapToken, listBootstrapTokens, parseDuration } from "../../../src/k3s/bootstrap-token.ts";
+import { bootstrapSecret, createBootstrapToken, generateBootstrapToken, listBootstrapTokens, parseDuration } from "../../../src/k3s/tokens/bootstrap-token.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

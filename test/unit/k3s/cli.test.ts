@@ -18,10 +18,13 @@ describe("the k3s command", () => {
     assert.match(x.out, /^k3s version v1\.37\.2\+k3os-\S+ \(k3os's k3s-compatible runtime, not Rancher's k3s\)\nkubernetes v1\.37\.2/);
   });
 
-  it("refuses an unsupported flag with exit code 1 and names it", async () => {
+  it("refuses an unsupported flag with exit code 2 (a usage error) and names it", async () => {
     const x = io({ K3OS_ROOT: tempRoot() });
-    assert.equal(await k3sMain(["server", "--egress-selector-mode=agent"], x), 1);
+    assert.equal(await k3sMain(["server", "--egress-selector-mode=agent"], x), 2);
     assert.match(x.err, /flag --egress-selector-mode .* not supported/);
+    const y = io({ K3OS_ROOT: tempRoot() });
+    assert.equal(await k3sMain(["agent", "--no-such-flag"], y), 2);
+    assert.match(y.err, /flag --no-such-flag .* not supported/);
   });
 
   it("prepares a server's state under the root, then stops because the components are missing", async () => {

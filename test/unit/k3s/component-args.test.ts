@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildArgs } from "../../../src/k3s/args/extra-args.ts";
-import { apiServerArgs, chooseDatastore, controllerManagerArgs, etcdArgs, kineArgs, schedulerArgs } from "../../../src/k3s/args/control-plane.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
-import { validateSettings, type SettingsInput } from "../../../src/k3s/settings.ts";
+import { buildArgs } from "../../../src/k3s/control/extra-args.ts";
+import { apiServerArgs, chooseDatastore, controllerManagerArgs, etcdArgs, kineArgs, schedulerArgs } from "../../../src/k3s/control/control-plane.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
+import { validateSettings, type SettingsInput } from "../../../src/k3s/cli/settings.ts";
 
 const identity = { nodeName: "node1", nodeIps: ["192.168.1.5"], advertiseIp: "192.168.1.5" };
 const input = (over: Partial<SettingsInput> = {}) => {
@@ -109,7 +109,7 @@ describe("control plane arguments", () => {
     assert.deepEqual(le({}), [["false"], ["false"]]);
     assert.deepEqual(le({ datastoreEndpoint: "sqlite:///var/lib/db.sqlite" }), [["false"], ["false"]]);
     assert.deepEqual(le({ clusterInit: true }), [[], []]);
-    assert.deepEqual(le({ server: "https://10.0.0.1:6443", token: "K10abc::server:secret" }), [[], []]);
+    assert.deepEqual(le({ server: "https://10.0.0.1:6443", token: "secret" }), [[], []]);
     assert.deepEqual(le({ datastoreEndpoint: "mysql://u:p@tcp(db:3306)/k3s" }), [[], []]);
     assert.deepEqual(le({ datastoreEndpoint: "https://etcd:2379" }), [[], []]);
     // a user's own --kube-controller-manager-arg wins

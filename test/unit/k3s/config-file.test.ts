@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { readConfigArgs } from "../../../src/k3s/config-file.ts";
-import { parseNodeArgs } from "../../../src/k3s/parse-node-args.ts";
-import { UnsupportedFlagError } from "../../../src/k3s/flags.ts";
+import { readConfigArgs } from "../../../src/k3s/cli/config-file.ts";
+import { parseNodeArgs } from "../../../src/k3s/cli/parse-node-args.ts";
+import { UnsupportedFlagError } from "../../../src/k3s/cli/flags.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 
 const CONFIG = "etc/rancher/k3s/config.yaml";

@@ -8,12 +8,12 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { createFrontServer } from "../../../src/k3s/front/server.ts";
-import { joinServer, JoinError } from "../../../src/k3s/join-client.ts";
-import { nodePaths, type NodePaths } from "../../../src/k3s/paths.ts";
+import { createFrontServer } from "../../../src/k3s/listener/k3s-port.ts";
+import { joinServer, JoinError } from "../../../src/k3s/agent/join-client.ts";
+import { nodePaths, type NodePaths } from "../../../src/k3s/layout/paths.ts";
 import { ensureServerPki } from "../../../src/k3s/pki/server-pki.ts";
-import { validateSettings } from "../../../src/k3s/settings.ts";
-import { ensureServerTokens } from "../../../src/k3s/token-files.ts";
+import { validateSettings } from "../../../src/k3s/cli/settings.ts";
+import { ensureServerTokens } from "../../../src/k3s/tokens/token-files.ts";
 import { tempRoot } from "./helpers.ts";
 
 const settings = validateSettings({ command: "server", nodeIp: ["127.0.0.1"], token: "clustersecret", agentToken: "agentsecret" });

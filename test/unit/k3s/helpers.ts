@@ -17,3 +17,14 @@ export function writeFile(root: string, path: string, text: string): string {
   writeFileSync(p, text);
   return p;
 }
+
+/** True while a process with this pid exists (kill 0 only checks). */
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DryRunner, RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { kubeBinaries } from "../../../src/k3s/binaries.ts";
-import { filterRules, findNodeProcesses, killall, nodeMounts } from "../../../src/k3s/killall.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
+import { kubeBinaries } from "../../../src/k3s/layout/binaries.ts";
+import { filterRules, findNodeProcesses, killall, nodeMounts } from "../../../src/k3s/cli/killall.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 
 const SAVE = `*filter

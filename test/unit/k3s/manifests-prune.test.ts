@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { deleteArgs, parseAppliedObjects } from "../../../src/k3s/manifests/applied-objects.ts";
-import { ManifestDeployer } from "../../../src/k3s/manifests/deploy.ts";
+import { deleteArgs, parseAppliedObjects } from "../../../src/k3s/deploy/applied-objects.ts";
+import { ManifestDeployer } from "../../../src/k3s/deploy/deployer.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 
 const cm = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } });

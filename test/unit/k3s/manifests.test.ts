@@ -7,9 +7,9 @@ import { nodeImageRefs } from "../../../builder/kube/node-images.ts";
 import { readVersions } from "../../../builder/kube/versions.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { BUNDLED_IMAGES } from "../../../src/k3s/manifests/image-refs.ts";
-import { listManifests, ManifestDeployer } from "../../../src/k3s/manifests/deploy.ts";
-import { stageBundledManifests, type StageOptions } from "../../../src/k3s/manifests/stage.ts";
+import { BUNDLED_IMAGES } from "../../../src/k3s/deploy/image-refs.ts";
+import { listManifests, ManifestDeployer } from "../../../src/k3s/deploy/deployer.ts";
+import { stageBundledManifests, type StageOptions } from "../../../src/k3s/deploy/stage.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 
 type Obj = { kind: string; metadata: { name: string }; [k: string]: unknown };

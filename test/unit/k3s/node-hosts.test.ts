@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { parseNodeAddresses, renderNodeHosts, syncNodeHosts } from "../../../src/k3s/manifests/node-hosts.ts";
+import { parseNodeAddresses, renderNodeHosts, syncNodeHosts } from "../../../src/k3s/deploy/node-hosts.ts";
 
 const node = (name: string, ...addresses: [string, string][]) => ({ metadata: { name }, status: { addresses: addresses.map(([type, address]) => ({ type, address })) } });
 const nodes = JSON.stringify({ items: [node("srv", ["InternalIP", "10.0.0.11"], ["Hostname", "srv"]), node("agt", ["InternalIP", "10.0.0.12"], ["ExternalIP", "1.2.3.4"])] });

@@ -3,20 +3,20 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
-import { kubeBinaries } from "../../../src/k3s/binaries.ts";
-import { checkCgroups, checkKernelOptions, formatChecks, readKernelConfig, REQUIRED_KERNEL_OPTIONS, runChecks } from "../../../src/k3s/check-config.ts";
-import { rootFsType } from "../../../src/k3s/host-facts.ts";
-import { defaultRouteInterface, resolveNodeIdentity } from "../../../src/k3s/node-identity.ts";
-import { agentComponents, serverComponents } from "../../../src/k3s/node-plan.ts";
-import { nodePaths } from "../../../src/k3s/paths.ts";
-import { validateSettings } from "../../../src/k3s/settings.ts";
-import { startOrder } from "../../../src/k3s/supervisor/supervisor.ts";
-import { toolInvocation } from "../../../src/k3s/tools.ts";
+import { kubeBinaries } from "../../../src/k3s/layout/binaries.ts";
+import { checkCgroups, checkKernelOptions, formatChecks, readKernelConfig, REQUIRED_KERNEL_OPTIONS, runChecks } from "../../../src/k3s/cli/check-config.ts";
+import { rootFsType } from "../../../src/k3s/agent/host-facts.ts";
+import { defaultRouteInterface, resolveNodeIdentity } from "../../../src/k3s/agent/node-identity.ts";
+import { agentComponents, serverComponents } from "../../../src/k3s/control/node-plan.ts";
+import { nodePaths } from "../../../src/k3s/layout/paths.ts";
+import { validateSettings } from "../../../src/k3s/cli/settings.ts";
+import { startOrder } from "../../../src/k3s/executor/supervisor.ts";
+import { toolInvocation } from "../../../src/k3s/cli/tools.ts";
 import { tempRoot, writeFile } from "./helpers.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { imageDirs, importImages } from "../../../src/k3s/images.ts";
-import { labelServerNode } from "../../../src/k3s/node-labels.ts";
+import { imageDirs, importImages } from "../../../src/k3s/agent/images.ts";
+import { labelServerNode } from "../../../src/k3s/server/node-labels.ts";
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
 eth1\t00000000\t0101A8C0\t0003\t0\t0\t200\t00000000\t0\t0\t0

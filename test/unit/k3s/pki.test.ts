@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { nodePaths, type NodePaths } from "../../../src/k3s/paths.ts";
+import { nodePaths, type NodePaths } from "../../../src/k3s/layout/paths.ts";
 import { ensureServerPki, writeAdminKubeconfig } from "../../../src/k3s/pki/server-pki.ts";
 import { ensureLocalAgentPki } from "../../../src/k3s/pki/agent-pki.ts";
-import { validateSettings } from "../../../src/k3s/settings.ts";
-import { kubeBinaries } from "../../../src/k3s/binaries.ts";
-import type { HostFacts } from "../../../src/k3s/host-facts.ts";
-import { prepareServer } from "../../../src/k3s/prepare.ts";
+import { validateSettings } from "../../../src/k3s/cli/settings.ts";
+import { kubeBinaries } from "../../../src/k3s/layout/binaries.ts";
+import type { HostFacts } from "../../../src/k3s/agent/host-facts.ts";
+import { prepareServer } from "../../../src/k3s/server/prepare-server.ts";
 import { tempRoot } from "./helpers.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
@@ -36,7 +36,7 @@ describe("server PKI", () => {
   let written: string[] = [];
   before(async () => {
     written = await ensureServerPki(settings, paths, { now: NOW, log: memoryLogger(), hostname: "node1" });
-    writeAdminKubeconfig(settings, paths);
+    await writeAdminKubeconfig(settings, paths, memoryLogger());
   });
 
   it("lays out k3s's CAs, leaf certificates and keys in server/tls", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SettingsError, validateSettings } from "../../../src/k3s/settings.ts";
-import { formatIp, nthAddress, parseCidr, parseIp } from "../../../src/k3s/net-util.ts";
+import { SettingsError, validateSettings } from "../../../src/k3s/cli/settings.ts";
+import { formatIp, nthAddress, parseCidr, parseIp } from "../../../src/k3s/util/net-util.ts";
 
 describe("k3s settings", () => {
   it("fills k3s's defaults, with cluster DNS the 10th address of the service network", () => {

@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { fileExists } from "../../../src/k3s/supervisor/probes.ts";
-import { startOrder, Supervisor, type ComponentSpec } from "../../../src/k3s/supervisor/supervisor.ts";
-import { tempRoot } from "./helpers.ts";
+import { fileExists } from "../../../src/k3s/executor/probes.ts";
+import { startOrder, Supervisor, type ComponentSpec } from "../../../src/k3s/executor/supervisor.ts";
+import { alive, tempRoot } from "./helpers.ts";
 
 // Components are small sh scripts: they start in milliseconds, where a node child takes ~100 ms.
 const sh = (script: string) => ["/bin/sh", "-c", script];
@@ -23,15 +23,6 @@ function program(dir: string, name: string, delayMs = 30, prelude = ""): string[
 }
 const starts = (dir: string, name: string) => (existsSync(join(dir, `${name}.starts`)) ? readFileSync(join(dir, `${name}.starts`), "utf8").trim().split("\n").map(Number) : []);
 const fast = { initialBackoffMs: 50, maxBackoffMs: 400, readyPollMs: 10, stopGraceMs: 2000 };
-const alive = (pid: number | undefined) => {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("component supervisor", () => {
   it("orders components after their dependencies and refuses a cycle", () => {

@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { cpSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { memoryLogger } from "../../../src/system/log.ts";
-import { nodePaths, type NodePaths } from "../../../src/k3s/paths.ts";
+import { nodePaths, type NodePaths } from "../../../src/k3s/layout/paths.ts";
 import { ensureServerPki } from "../../../src/k3s/pki/server-pki.ts";
-import { validateSettings } from "../../../src/k3s/settings.ts";
-import { ensureServerTokens, parsePasswd } from "../../../src/k3s/token-files.ts";
+import { validateSettings } from "../../../src/k3s/cli/settings.ts";
+import { ensureServerTokens, parsePasswd } from "../../../src/k3s/tokens/token-files.ts";
 import { tempRoot } from "./helpers.ts";
 
 const settings = validateSettings({ command: "server" });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { describe, it, before } from "node:test";
-import { checkCaHash, formatToken, hashCaBundle, parseToken, TokenFormatError } from "../../../src/k3s/token.ts";
+import { checkCaHash, formatToken, hashCaBundle, parseToken, TokenFormatError } from "../../../src/k3s/tokens/token.ts";
 import { createCaCert, signCert } from "../../../src/k3s/pki/certs.ts";
 import { generateEcKeyPem, importEcKey } from "../../../src/k3s/pki/keys.ts";
 
