@@ -36,12 +36,12 @@ test("k3s_args are kept exec-style and must start with server or agent", () => {
 });
 
 test("the drop-in is k3s's config format: k3s reads it back into the same flags", async () => {
-  const s = k3sServiceSettings({ k3os: { server_url: "https://s:6443", token: 'se"cret: $x', labels: { "a.b/c": "yes", n: "0640" }, taints: ["k=v:NoSchedule"] } }, "disk", "v1");
+  const s = k3sServiceSettings({ k3os: { server_url: "https://s:6443", token: 'se"cret:#$x', labels: { "a.b/c": "yes", n: "0640" }, taints: ["k=v:NoSchedule"] } }, "disk", "v1");
   const root = await makeRoot({ [DROP_IN]: renderK3sDropIn(s) });
   const file = `${root}/etc/rancher/k3s/config.yaml`;
   assert.deepEqual(readConfigArgs(file, "agent", { explicit: false }).args, [
     "--server=https://s:6443",
-    '--token=se"cret: $x',
+    '--token=se"cret:#$x',
     "--node-label=a.b/c=yes",
     "--node-label=k3os.io/mode=disk",
     "--node-label=k3os.io/version=v1",
