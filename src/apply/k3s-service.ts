@@ -11,9 +11,9 @@ import { parse, stringify } from "yaml";
 import { resolveK3sService } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import { listDropInFiles } from "../k3s/config-file.ts";
-import { quoteArgv } from "../system/shell.ts";
+import { quoteArgv, quoteWord } from "../system/shell.ts";
 import type { Applier } from "./context.ts";
-import { renderEnvironment } from "./environment.ts";
+import { renderEnvironmentFile } from "./environment.ts";
 
 export const K3S_SERVICE = "k3s-service";
 export const K3S_SERVICE_CONF = "/etc/conf.d/k3s-service";
@@ -74,18 +74,20 @@ export function nodeIpGiven(args: readonly string[], k3sConfigs: readonly string
   });
 }
 
+/**
+ * The conf.d file OpenRC sources with sh: every word quoted by src/system/shell.ts. command_args is
+ * quoted twice (OpenRC evals it into the argv); the environment is /etc/environment's lines, then
+ * exported so k3s (a child) sees it.
+ */
 export function renderK3sServiceConf(s: K3sServiceSettings, waitForRoute: boolean): string {
-  const env = renderEnvironment(s.env)
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => `export ${l}\n`)
-    .join("");
+  const names = Object.keys(s.env);
   return (
     "# Written by `k3os config` from the k3os config at every boot; edit config.yaml, not this file.\n" +
     `# k3s's flags from the k3os config are in ${K3OS_K3S_DROP_IN}.\n` +
-    `command_args=${quoteArgv([quoteArgv(s.args)])}\n` +
+    `command_args=${quoteWord(quoteArgv(s.args))}\n` +
     `wait_for_route=${waitForRoute ? "yes" : "no"}\n` +
-    env
+    renderEnvironmentFile(s.env) +
+    (names.length > 0 ? `export ${names.join(" ")}\n` : "")
   );
 }
 
