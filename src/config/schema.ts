@@ -115,7 +115,9 @@ export const k3osSchema = z
       .optional(),
     server_url: checkedString(checks.serverUrlProblem).describe("URL of a k3s server to join; this node runs `k3s agent` when set. Example: `https://myserver:6443`.").optional(),
     token: checkedString(checks.tokenProblem)
-      .describe("The cluster's node token (`K10<ca hash>::<user>:<secret>`) or shared secret, given to k3s as K3S_TOKEN.")
+      .describe(
+        "The cluster's token: k3s's full token (`K10<CA hash: 64 hex digits>::<user>:<password>`) or a shared secret (one word), written as `token:` in /etc/rancher/k3s/config.yaml.d/10-k3os.yaml.",
+      )
       .optional(),
     labels: stringMap(
       "Node labels set at registration, in Kubernetes label syntax. Example: `region: us-west-1`.",
