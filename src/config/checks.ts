@@ -32,6 +32,18 @@ export function dataSourceProblem(name: string): string | undefined {
   return DATA_SOURCE_RE.test(name) ? undefined : `invalid data source name "${name}"`;
 }
 
+/**
+ * The data sources `k3os datasource` knows (src/datasource/probe.ts's DATASOURCES, which imports
+ * config: a test keeps the two lists equal). k3OS accepted unknown names silently; the probe logs
+ * one as failed and goes on.
+ */
+export const KNOWN_DATA_SOURCES = ["aws", "gcp", "openstack", "packet", "scaleway", "vultr", "hetzner", "cdrom"] as const;
+
+/** A warning, not an error: the name is kept (k3OS accepted any), and the probe goes on past it. */
+export function unknownDataSourceWarning(name: string): string | undefined {
+  return (KNOWN_DATA_SOURCES as readonly string[]).includes(name) ? undefined : `unknown data source "${name}" (known: ${KNOWN_DATA_SOURCES.join(", ")})`;
+}
+
 export function envNameProblem(name: string): string | undefined {
   return ENV_NAME_RE.test(name) ? undefined : `invalid variable name "${name}"`;
 }

@@ -6,8 +6,8 @@ import { z } from "zod";
 import * as checks from "./checks.ts";
 import { decodeContent, MAX_FILE_CONTENT_BYTES } from "./content.ts";
 import { formatBytes } from "../system/bounded.ts";
+import { warnings, type Check } from "./shape.ts";
 
-type Check = (value: string) => string | undefined;
 
 /** A string refined by a check of checks.ts: its message becomes a problem at the value's path. */
 const checkedString = (check: Check) =>
@@ -15,7 +15,11 @@ const checkedString = (check: Check) =>
     const message = check(value);
     if (message) ctx.addIssue({ code: "custom", message });
   });
-const stringList = (description: string, check?: Check) => z.array(check ? checkedString(check) : z.string()).describe(description);
+/** A list of strings, each refined by `check`; `warn` reports a value that is kept (normalize.ts runs it). */
+const stringList = (description: string, check?: Check, warn?: Check) => {
+  const item = check ? checkedString(check) : z.string();
+  return z.array(warn ? item.register(warnings, { warn }) : item).describe(description);
+};
 /** A string map whose keys (and values) are checked: a problem is reported at the key (its line). */
 const stringMap = (description: string, checkKey?: Check, checkValue?: Check) =>
   z
@@ -103,6 +107,7 @@ export const k3osSchema = z
     data_sources: stringList(
       "Cloud data sources probed in order for userdata until one provides /run/config/userdata. Example: `[aws, cdrom]`.",
       checks.dataSourceProblem,
+      checks.unknownDataSourceWarning,
     ).optional(),
     modules: stringList("Kernel modules loaded at start. Example: `[kvm, nvme]`.").optional(),
     sysctls: stringMap("Kernel sysctls set at start, as strings. Example: `kernel.printk: \"4 4 1 7\"`.", checks.sysctlNameProblem).optional(),

@@ -6,9 +6,10 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { runConfigCommand } from "../../../src/cli/config-command.ts";
 import { mergeSources } from "../../../src/config/load.ts";
+import { DATASOURCES } from "../../../src/datasource/probe.ts";
 import { formatProblem } from "../../../src/config/problems.ts";
 import { parseYamlSource } from "../../../src/config/sources.ts";
-import { resolveConnman, resolveEnvironment, resolveHostname, resolveK3sService, resolveSysctls, resolveWriteFiles } from "../../../src/config/resolve.ts";
+import { resolveConnman, resolveDataSources, resolveEnvironment, resolveHostname, resolveK3sService, resolveSysctls, resolveWriteFiles } from "../../../src/config/resolve.ts";
 import { BASE_NODE, makeRoot } from "../../helpers/temp-root.ts";
 
 function problemsOf(yaml: string): string[] {
@@ -60,6 +61,16 @@ for (const [what, yaml, problem] of BAD) {
     assert.ok(problems.includes(problem), `wanted ${problem}\ngot ${problems.join("\n")}`);
   });
 }
+
+test("an unknown data source is a warning naming the known ones, and the source still counts", () => {
+  const { problems, config, used } = mergeSources([parseYamlSource("/a.yaml", "k3os:\n  data_sources: [aws, azure, cdrom]\n")]);
+  assert.deepEqual(problems.map(formatProblem), [
+    'warning: /a.yaml:2: k3os.data_sources[1]: unknown data source "azure" (known: aws, gcp, openstack, packet, scaleway, vultr, hetzner, cdrom)',
+  ]);
+  assert.deepEqual(used, ["/a.yaml"]);
+  assert.deepEqual(resolveDataSources(config), ["aws", "azure", "cdrom"]);
+  assert.deepEqual(problemsOf(`k3os:\n  data_sources: [${[...DATASOURCES.keys()].join(", ")}]\n`), []);
+});
 
 test("k3s settings k3s accepts give no problem: full and bootstrap K10 tokens, prefixed labels, empty values, taints without a value", () => {
   const yaml = [
