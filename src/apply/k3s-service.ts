@@ -4,13 +4,16 @@
 // be the service's stays in /etc/conf.d/k3s-service: the command line (server or agent, and
 // k3s_args as given), the environment (proxies), and whether to wait for a default route.
 // At runtime a changed setting restarts k3s if it is running; at boot OpenRC starts it later.
+// The values are checked and defaulted by config/resolve.ts (resolveK3sService); this applier only
+// adds what the node says (its mode file, the user's k3s config files) and writes.
 import { parse, stringify } from "yaml";
+import { resolveK3sService } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import { dropInDir, isDropInName } from "../k3s/layout/config-files.ts";
 import { K3S_DEFAULTS } from "../k3s/layout/defaults.ts";
-import { quoteArgv } from "../system/shell.ts";
+import { quoteArgv, quoteWord } from "../system/shell.ts";
 import type { Applier } from "./context.ts";
-import { renderEnvironment } from "./environment.ts";
+import { renderEnvironmentFile } from "./environment.ts";
 
 export const K3S_SERVICE = "k3s-service";
 export const K3S_SERVICE_CONF = "/etc/conf.d/k3s-service";
@@ -32,26 +35,22 @@ export interface K3sServiceSettings {
   env: Record<string, string>;
 }
 
+/** The resolved k3s settings (config/resolve.ts) with what comes from the node: its mode and k3os version as labels. */
 export function k3sServiceSettings(config: Config, mode: string | undefined, version: string): K3sServiceSettings {
-  const k = config.k3os ?? {};
-  const args = [...(k.k3s_args ?? [])];
-  if (args.length === 0) args.push(k.server_url ? "agent" : "server");
-  if (args[0] !== "server" && args[0] !== "agent") {
-    throw new Error(`k3os.k3s_args: the first argument must be "server" or "agent", got "${args[0]}"`);
-  }
-  const labels: Record<string, string> = { ...(k.labels ?? {}) };
+  const k = resolveK3sService(config);
+  const labels: Record<string, string> = { ...k.labels };
   if (mode) labels["k3os.io/mode"] = mode;
   labels["k3os.io/version"] = version;
   const flags: Record<string, string | string[]> = {};
   if (k.server_url) flags.server = k.server_url;
   if (k.token) flags.token = k.token;
   flags["node-label+"] = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`);
-  if (k.taints?.length) flags["node-taint+"] = [...k.taints];
-  if (args[0] === "server") {
+  if (k.taints.length) flags["node-taint+"] = k.taints;
+  if (k.role === "server") {
     flags["write-kubeconfig-mode"] = KUBECONFIG_MODE;
     flags["write-kubeconfig-group"] = KUBECONFIG_GROUP;
   }
-  return { args, flags, env: { ...(k.environment ?? {}) } };
+  return { args: k.args, flags, env: k.environment };
 }
 
 export function renderK3sDropIn(s: K3sServiceSettings): string {
@@ -75,18 +74,20 @@ export function nodeIpGiven(args: readonly string[], k3sConfigs: readonly string
   });
 }
 
+/**
+ * The conf.d file OpenRC sources with sh: every word quoted by src/system/shell.ts. command_args is
+ * quoted twice (OpenRC evals it into the argv); the environment is /etc/environment's lines, then
+ * exported so k3s (a child) sees it.
+ */
 export function renderK3sServiceConf(s: K3sServiceSettings, waitForRoute: boolean): string {
-  const env = renderEnvironment(s.env)
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => `export ${l}\n`)
-    .join("");
+  const names = Object.keys(s.env);
   return (
     "# Written by `k3os config` from the k3os config at every boot; edit config.yaml, not this file.\n" +
     `# k3s's flags from the k3os config are in ${K3OS_K3S_DROP_IN}.\n` +
-    `command_args=${quoteArgv([quoteArgv(s.args)])}\n` +
+    `command_args=${quoteWord(quoteArgv(s.args))}\n` +
     `wait_for_route=${waitForRoute ? "yes" : "no"}\n` +
-    env
+    renderEnvironmentFile(s.env) +
+    (names.length > 0 ? `export ${names.join(" ")}\n` : "")
   );
 }
 

@@ -32,6 +32,18 @@ export function dataSourceProblem(name: string): string | undefined {
   return DATA_SOURCE_RE.test(name) ? undefined : `invalid data source name "${name}"`;
 }
 
+/**
+ * The data sources `k3os datasource` knows (src/datasource/probe.ts's DATASOURCES, which imports
+ * config: a test keeps the two lists equal). k3OS accepted unknown names silently; the probe logs
+ * one as failed and goes on.
+ */
+export const KNOWN_DATA_SOURCES = ["aws", "gcp", "openstack", "packet", "scaleway", "vultr", "hetzner", "cdrom"] as const;
+
+/** A warning, not an error: the name is kept (k3OS accepted any), and the probe goes on past it. */
+export function unknownDataSourceWarning(name: string): string | undefined {
+  return (KNOWN_DATA_SOURCES as readonly string[]).includes(name) ? undefined : `unknown data source "${name}" (known: ${KNOWN_DATA_SOURCES.join(", ")})`;
+}
+
 export function envNameProblem(name: string): string | undefined {
   return ENV_NAME_RE.test(name) ? undefined : `invalid variable name "${name}"`;
 }
@@ -80,4 +92,67 @@ export function timeserverProblem(server: string): string | undefined {
 
 export function oneLineProblem(value: string): string | undefined {
   return value === "" || CONTROL_RE.test(value) ? "must be one line without control characters" : undefined;
+}
+
+// Kubernetes label syntax: a key is a qualified name (an optional DNS subdomain prefix and '/',
+// then a name of at most 63 characters); a value is empty or such a name.
+const LABEL_NAME_RE = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const LABEL_NAME_RULE = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+export const NODE_ROLES = ["server", "agent"] as const;
+
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.indexOf("/");
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  const ok = LABEL_NAME_RE.test(name) && (prefix === undefined || DNS_SUBDOMAIN_RE.test(prefix));
+  return ok ? undefined : `"${key}" is not a valid label key (an optional DNS prefix and '/', then ${LABEL_NAME_RULE})`;
+}
+
+export function labelValueProblem(value: string): string | undefined {
+  return value === "" || LABEL_NAME_RE.test(value) ? undefined : `"${value}" is not a valid label value (empty, or ${LABEL_NAME_RULE})`;
+}
+
+/** A node taint as k3s's --node-taint takes it: `key[=value]:Effect`. */
+export function taintProblem(taint: string): string | undefined {
+  const colon = taint.lastIndexOf(":");
+  if (colon < 0) return `"${taint}" is not a taint \`key[=value]:Effect\`: the effect is missing`;
+  const effect = taint.slice(colon + 1);
+  if (!(TAINT_EFFECTS as readonly string[]).includes(effect)) {
+    return `"${taint}": the taint's effect "${effect}" is not one of ${TAINT_EFFECTS.join(", ")}`;
+  }
+  const keyValue = taint.slice(0, colon);
+  const eq = keyValue.indexOf("=");
+  const [key, value] = eq < 0 ? [keyValue, ""] : [keyValue.slice(0, eq), keyValue.slice(eq + 1)];
+  const problem = labelKeyProblem(key) ?? labelValueProblem(value);
+  return problem ? `"${taint}": ${problem.replace("label", "taint")}` : undefined;
+}
+
+/** k3s_args: the first word is the k3s command, server or agent (checked at the list's first item). */
+export function k3sCommandProblem(first: string): string | undefined {
+  return (NODE_ROLES as readonly string[]).includes(first) ? undefined : `the first argument must be "server" or "agent", got "${first}"`;
+}
+
+export function serverUrlProblem(url: string): string | undefined {
+  let parsed: URL | undefined;
+  try {
+    parsed = /\s/.test(url) ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const ok = parsed !== undefined && (parsed.protocol === "https:" || parsed.protocol === "http:") && parsed.hostname !== "";
+  return ok ? undefined : `"${url}" is not an https:// (or http://) URL with a host, such as https://myserver:6443`;
+}
+
+// k3s's full token: K10, the sha256 (hex) of the cluster CA, `::`, then `user:password` or a
+// bootstrap token (`k3s token create`: `abcdef.0123456789abcdef`).
+const K10_TOKEN_RE = /^K10[0-9a-f]{64}::([^:]+:.+|[a-z0-9]{6}\.[a-z0-9]{16})$/;
+
+/** The messages never repeat the token: it is a secret, and --dump output is shown and logged. */
+export function tokenProblem(token: string): string | undefined {
+  if (token === "" || /\s/.test(token)) return "must be one word: not empty, no spaces or line breaks";
+  if (token.startsWith("K10") && !K10_TOKEN_RE.test(token)) {
+    return "a token starting with K10 must be k3s's full token, `K10<CA hash: 64 lower-case hex digits>::<user>:<password>` (k3s refuses it otherwise: invalid token CA hash length)";
+  }
+  return undefined;
 }

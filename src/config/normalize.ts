@@ -2,12 +2,13 @@
 //  - aliases resolved to field names (aliases.ts); unknown keys reported as warnings and dropped;
 //  - coercions: a single value where a list is expected becomes a one-item list, "true"/"false"
 //    become booleans, numbers and booleans become strings where strings are expected, and YAML
-//    `!!binary` content becomes base64 content with `encoding: b64`.
+//    `!!binary` content becomes base64 content with `encoding: b64`;
+//  - warning checks attached to the schema (shape.ts `warnings`) run on the values they are for.
 // Values of the wrong type are left as they are: validation reports them with their location.
 import type { z } from "zod";
 import { resolveAlias } from "./aliases.ts";
 import { formatPath, type PathSegment } from "./problems.ts";
-import { shapeOf } from "./shape.ts";
+import { shapeOf, warningOf } from "./shape.ts";
 import { YamlBinary } from "./yaml-binary.ts";
 
 export interface NormalizeIssue {
@@ -62,8 +63,13 @@ function normalizeValue(value: unknown, schema: z.ZodType, path: PathSegment[], 
         Object.entries(value).map(([k, v]) => [k, normalizeValue(v, shape.value, [...path, k], [...rawPath, k], out)]),
       );
     case "string":
-    case "enum":
-      return typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : value;
+    case "enum": {
+      const coerced = typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : value;
+      // A warning only for a value the schema accepts: an invalid one gets its error alone.
+      const message = typeof coerced === "string" && schema.safeParse(coerced).success ? warningOf(schema)?.(coerced) : undefined;
+      if (message) out.issues.push({ severity: "warning", path, rawPath, message });
+      return coerced;
+    }
     case "boolean":
       if (typeof value === "string" && value.toLowerCase() in BOOLEAN_WORDS) return BOOLEAN_WORDS[value.toLowerCase()];
       return value;

@@ -107,3 +107,35 @@ export function resolveConnman(config: Config): ResolvedConnman {
   });
   return { dns: dns.length > 0 ? [...dns] : DEFAULT_NAMESERVERS, ntp: [...ntp], wifi: wifi.map((w) => ({ ...w })) };
 }
+
+export interface ResolvedK3sService {
+  /** k3s's command line: k3s_args as given, or `agent` when server_url is set, else `server`. */
+  args: string[];
+  role: (typeof checks.NODE_ROLES)[number];
+  labels: Record<string, string>;
+  taints: string[];
+  server_url?: string;
+  token?: string;
+  environment: Record<string, string>;
+}
+
+export function resolveK3sService(config: Config): ResolvedK3sService {
+  const k = config.k3os ?? {};
+  const args = k.k3s_args?.length ? [...k.k3s_args] : [k.server_url ? "agent" : "server"];
+  must(checks.k3sCommandProblem(args[0] as string), ["k3os", "k3s_args", 0]);
+  const labels = { ...(k.labels ?? {}) };
+  for (const [key, value] of Object.entries(labels)) must(checks.labelKeyProblem(key) ?? checks.labelValueProblem(value), ["k3os", "labels", key]);
+  const taints = [...(k.taints ?? [])];
+  taints.forEach((t, i) => must(checks.taintProblem(t), ["k3os", "taints", i]));
+  if (k.server_url !== undefined) must(checks.serverUrlProblem(k.server_url), ["k3os", "server_url"]);
+  if (k.token !== undefined) must(checks.tokenProblem(k.token), ["k3os", "token"]);
+  return {
+    args,
+    role: args[0] as ResolvedK3sService["role"],
+    labels,
+    taints,
+    ...(k.server_url !== undefined ? { server_url: k.server_url } : {}),
+    ...(k.token !== undefined ? { token: k.token } : {}),
+    environment: resolveEnvironment(config),
+  };
+}

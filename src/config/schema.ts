@@ -6,8 +6,8 @@ import { z } from "zod";
 import * as checks from "./checks.ts";
 import { decodeContent, MAX_FILE_CONTENT_BYTES } from "./content.ts";
 import { formatBytes } from "../system/bounded.ts";
+import { warnings, type Check } from "./shape.ts";
 
-type Check = (value: string) => string | undefined;
 
 /** A string refined by a check of checks.ts: its message becomes a problem at the value's path. */
 const checkedString = (check: Check) =>
@@ -15,16 +15,29 @@ const checkedString = (check: Check) =>
     const message = check(value);
     if (message) ctx.addIssue({ code: "custom", message });
   });
-const stringList = (description: string, check?: Check) => z.array(check ? checkedString(check) : z.string()).describe(description);
-/** A string map whose keys are checked: the problem is reported at the key (its line). */
-const stringMap = (description: string, checkKey?: Check) =>
+/** A list of strings, each refined by `check`; `warn` reports a value that is kept (normalize.ts runs it). */
+const stringList = (description: string, check?: Check, warn?: Check) => {
+  const item = check ? checkedString(check) : z.string();
+  return z.array(warn ? item.register(warnings, { warn }) : item).describe(description);
+};
+/** A string map whose keys (and values) are checked: a problem is reported at the key (its line). */
+const stringMap = (description: string, checkKey?: Check, checkValue?: Check) =>
   z
     .record(z.string(), z.string())
     .superRefine((map, ctx) => {
-      for (const key of checkKey ? Object.keys(map) : []) {
-        const message = checkKey?.(key);
+      for (const [key, value] of Object.entries(map)) {
+        const message = checkKey?.(key) ?? checkValue?.(value);
         if (message) ctx.addIssue({ code: "custom", message, path: [key] });
       }
+    })
+    .describe(description);
+/** A list whose first item is checked (a command word before its arguments). */
+const commandLine = (description: string, checkFirst: Check) =>
+  z
+    .array(z.string())
+    .superRefine((list, ctx) => {
+      const message = list.length > 0 ? checkFirst(list[0] as string) : undefined;
+      if (message) ctx.addIssue({ code: "custom", message, path: [0] });
     })
     .describe(description);
 
@@ -94,6 +107,7 @@ export const k3osSchema = z
     data_sources: stringList(
       "Cloud data sources probed in order for userdata until one provides /run/config/userdata. Example: `[aws, cdrom]`.",
       checks.dataSourceProblem,
+      checks.unknownDataSourceWarning,
     ).optional(),
     modules: stringList("Kernel modules loaded at start. Example: `[kvm, nvme]`.").optional(),
     sysctls: stringMap("Kernel sysctls set at start, as strings. Example: `kernel.printk: \"4 4 1 7\"`.", checks.sysctlNameProblem).optional(),
@@ -104,15 +118,23 @@ export const k3osSchema = z
       .string()
       .describe("Password of the `rancher` user: clear text, or a crypt hash (`$1$`, `$5$`, `$6$`, `$y$`) kept as is. Default: none (no password login).")
       .optional(),
-    server_url: z.string().describe("URL of a k3s server to join; this node runs `k3s agent` when set. Example: `https://myserver:6443`.").optional(),
-    token: z
-      .string()
-      .describe("The cluster's node token (`K10<ca hash>::<user>:<secret>`) or shared secret, given to k3s as K3S_TOKEN.")
+    server_url: checkedString(checks.serverUrlProblem).describe("URL of a k3s server to join; this node runs `k3s agent` when set. Example: `https://myserver:6443`.").optional(),
+    token: checkedString(checks.tokenProblem)
+      .describe(
+        "The cluster's token: k3s's full token (`K10<CA hash: 64 hex digits>::<user>:<password>`) or a shared secret (one word), written as `token:` in /etc/rancher/k3s/config.yaml.d/10-k3os.yaml.",
+      )
       .optional(),
-    labels: stringMap("Node labels set at registration. Example: `region: us-west-1`.").optional(),
-    k3s_args: stringList("Exec-style arguments to k3s; the first is `server` or `agent`. Example: `[server, --cluster-init]`.").optional(),
+    labels: stringMap(
+      "Node labels set at registration, in Kubernetes label syntax. Example: `region: us-west-1`.",
+      checks.labelKeyProblem,
+      checks.labelValueProblem,
+    ).optional(),
+    k3s_args: commandLine("Exec-style arguments to k3s; the first is `server` or `agent`. Example: `[server, --cluster-init]`.", checks.k3sCommandProblem).optional(),
     environment: stringMap("Environment of k3s and the boot process (/etc/environment). Example: `http_proxy: http://myserver`.", checks.envNameProblem).optional(),
-    taints: stringList("Node taints set at registration. Example: `[\"key1=value1:NoSchedule\"]`.").optional(),
+    taints: stringList(
+      "Node taints set at registration, `key[=value]:Effect` with Effect `NoSchedule`, `PreferNoSchedule` or `NoExecute`. Example: `[\"key1=value1:NoSchedule\"]`.",
+      checks.taintProblem,
+    ).optional(),
     install: installSchema.optional(),
   })
   .describe("k3os settings.");

@@ -1,6 +1,6 @@
 // Reads the structure of a zod schema (object fields, list elements, map values, scalar kinds) so
 // that alias resolution and coercion are driven by the schema instead of a second hand-kept list.
-import type { z } from "zod";
+import { z } from "zod";
 
 export type Shape =
   | { kind: "object"; fields: Record<string, z.ZodType>; schema: z.ZodType }
@@ -57,4 +57,18 @@ export function shapeOf(schema: z.ZodType): Shape {
 /** The description given to a schema with `.describe()`, looking through optional wrappers. */
 export function descriptionOf(schema: z.ZodType): string {
   return schema.description ?? unwrapSchema(schema).description ?? "";
+}
+
+/** A check of a value: what is wrong with it, or undefined. */
+export type Check = (value: string) => string | undefined;
+
+/**
+ * Checks whose message is a warning: the value is kept. Attached to a string schema in schema.ts
+ * (`.register(warnings, { warn })`), run by normalize.ts, which knows the value's path and line.
+ */
+export const warnings = z.registry<{ warn: Check }>();
+
+/** The warning check attached to a schema (looking through optional wrappers). */
+export function warningOf(schema: z.ZodType): Check | undefined {
+  return (warnings.get(schema) ?? warnings.get(unwrapSchema(schema)))?.warn;
 }

@@ -4,6 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { applyK3sService, k3sServiceSettings, nodeIpGiven, renderK3sDropIn, renderK3sServiceConf } from "../../../src/apply/k3s-service.ts";
+import { renderEnvironmentFile } from "../../../src/apply/environment.ts";
 import { RecordingRunner } from "../../../src/exec/runner.ts";
 import { readConfigArgs } from "../../../src/k3s/cli/config-file.ts";
 import { makeContext, makeRoot } from "../../helpers/temp-root.ts";
@@ -36,12 +37,12 @@ test("k3s_args are kept exec-style and must start with server or agent", () => {
 });
 
 test("the drop-in is k3s's config format: k3s reads it back into the same flags", async () => {
-  const s = k3sServiceSettings({ k3os: { server_url: "https://s:6443", token: 'se"cret: $x', labels: { "a.b/c": "yes", n: "0640" }, taints: ["k=v:NoSchedule"] } }, "disk", "v1");
+  const s = k3sServiceSettings({ k3os: { server_url: "https://s:6443", token: 'se"cret:#$x', labels: { "a.b/c": "yes", n: "0640" }, taints: ["k=v:NoSchedule"] } }, "disk", "v1");
   const root = await makeRoot({ [DROP_IN]: renderK3sDropIn(s) });
   const file = `${root}/etc/rancher/k3s/config.yaml`;
   assert.deepEqual(readConfigArgs(file, "agent", { explicit: false }).args, [
     "--server=https://s:6443",
-    '--token=se"cret: $x',
+    '--token=se"cret:#$x',
     "--node-label=a.b/c=yes",
     "--node-label=k3os.io/mode=disk",
     "--node-label=k3os.io/version=v1",
@@ -83,6 +84,16 @@ test("the service conf holds the command line, the environment and the route wai
   // Evaluate it as OpenRC does (eval of command_args) and compare the words.
   const out = execFileSync("sh", ["-c", `${conf}\neval "set -- $command_args"; for a in "$@"; do printf '%s\\n' "$a"; done; printf '%s\\n' "$NO_PROXY" "$wait_for_route"`]);
   assert.equal(out.toString(), "server\n--tls-san=a b\nit's\n$HOME\na\"b$\nno\n");
+});
+
+test("the service conf's environment is /etc/environment's lines (one shell quoting), exported to k3s", () => {
+  const env = { http_proxy: "http://p:3128", NO_PROXY: `a b,it's "$x"` };
+  const conf = renderK3sServiceConf({ args: ["server"], flags: {}, env }, true);
+  assert.ok(conf.endsWith(`${renderEnvironmentFile(env)}export http_proxy NO_PROXY\n`), conf);
+  // OpenRC sources conf.d with sh: the service (a child) sees each value unchanged.
+  const out = execFileSync("sh", ["-c", `${conf}\nsh -c 'printf "%s\\n" "$http_proxy" "$NO_PROXY"'`]);
+  assert.equal(out.toString(), `http://p:3128\n${env.NO_PROXY}\n`);
+  assert.doesNotMatch(renderK3sServiceConf({ args: ["server"], flags: {}, env: {} }, true), /export/);
 });
 
 test("the applier writes both files root-only; a node IP in the user's k3s config.yaml turns the route wait off", async () => {

@@ -76,13 +76,17 @@ test("a valid config printed by --dump reads back as the same config", () => {
   const str = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s !== "<<" && s !== "__proto__");
   // Wifi values are written into connman's key files: one line, no control characters.
   const line = fc.stringMatching(/^[!-~][ -~]{0,11}$/).filter((s) => s !== "<<" && s !== "__proto__");
+  // Labels are Kubernetes label syntax (schema-checked); words like true, null, 0640 or 1e3 still
+  // have to stay strings through the dump.
+  const labelName = fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,10}[A-Za-z0-9])?$/);
+  const labelKey = fc.tuple(fc.option(fc.stringMatching(/^[a-z0-9]{1,5}(\.[a-z0-9]{1,5})?$/)), labelName).map(([p, n]) => (p ? `${p}/${n}` : n));
   const config = fc.record(
     {
       hostname: fc.stringMatching(/^[a-z]([a-z0-9-]{0,9}[a-z0-9])?$/),
       run_cmd: fc.array(str, { maxLength: 3 }),
       k3os: fc.record(
         {
-          labels: fc.dictionary(str, str, { maxKeys: 3 }),
+          labels: fc.dictionary(labelKey, fc.oneof(fc.constant(""), labelName), { maxKeys: 3 }),
           sysctls: fc.dictionary(fc.stringMatching(/^[a-z]{1,4}(\.[a-z]{1,4}){0,2}$/), str, { maxKeys: 3 }),
           modules: fc.array(str, { maxLength: 3 }),
           install: fc.record({ silent: fc.boolean(), device: str }, { requiredKeys: [] }),

@@ -15,3 +15,10 @@ test("the reference lists every key with its phases", () => {
   }
   assert.match(ref, /\| `init_cmd` \| list of strings \| initrd \|/);
 });
+
+test("the token's row says where k3s gets it: `token:` in config.yaml.d/10-k3os.yaml, not a K3S_ variable", () => {
+  const rows = renderConfigReference().split("\n");
+  const token = rows.find((r) => r.startsWith("| `k3os.token` |")) ?? "";
+  assert.match(token, /`token:` in \/etc\/rancher\/k3s\/config\.yaml\.d\/10-k3os\.yaml/);
+  assert.deepEqual(rows.filter((r) => /K3S_(TOKEN|URL)/.test(r)), []);
+});

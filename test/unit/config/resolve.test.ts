@@ -6,15 +6,20 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { runConfigCommand } from "../../../src/cli/config-command.ts";
 import { mergeSources } from "../../../src/config/load.ts";
+import { DATASOURCES } from "../../../src/datasource/probe.ts";
 import { formatProblem } from "../../../src/config/problems.ts";
 import { parseYamlSource } from "../../../src/config/sources.ts";
-import { resolveConnman, resolveEnvironment, resolveHostname, resolveSysctls, resolveWriteFiles } from "../../../src/config/resolve.ts";
+import { resolveConnman, resolveDataSources, resolveEnvironment, resolveHostname, resolveK3sService, resolveSysctls, resolveWriteFiles } from "../../../src/config/resolve.ts";
 import { BASE_NODE, makeRoot } from "../../helpers/temp-root.ts";
 
 function problemsOf(yaml: string): string[] {
   return mergeSources([parseYamlSource("/a.yaml", yaml)]).problems.map(formatProblem);
 }
 
+const NAME_RULE = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+const HASH = "74ec55daebdf54ef48294b0ddf0ce1c3cb64ee7e3d0b9ec79fbc7baf1f7ddac6";
+const K10_RULE =
+  "a token starting with K10 must be k3s's full token, `K10<CA hash: 64 lower-case hex digits>::<user>:<password>` (k3s refuses it otherwise: invalid token CA hash length)";
 const BOMB = gzipSync(Buffer.alloc(64 * 1024 * 1024)).toString("base64");
 
 const BAD: [string, string, string][] = [
@@ -34,6 +39,21 @@ const BAD: [string, string, string][] = [
   ["a DNS server that is not an IP address", "k3os:\n  dns_nameservers: [8.8.8.8, 'dns.example;x']\n", '/a.yaml:2: k3os.dns_nameservers[1]: "dns.example;x" is not an IP address'],
   ["an NTP server with a comma", "k3os:\n  ntp_servers: ['a,b']\n", '/a.yaml:2: k3os.ntp_servers[0]: "a,b" is not a host name or IP address'],
   ["a wifi name on two lines", "k3os:\n  wifi:\n  - name: \"a\\nb\"\n    passphrase: secretpass\n", "/a.yaml:3: k3os.wifi[0].name: must be one line without control characters"],
+  ["k3s_args that do not start with server or agent", "k3os:\n  k3s_args:\n  - --cluster-init\n  - server\n", '/a.yaml:3: k3os.k3s_args[0]: the first argument must be "server" or "agent", got "--cluster-init"'],
+  ["a label key with a space", "k3os:\n  labels:\n    'bad key': x\n", `/a.yaml:3: k3os.labels["bad key"]: "bad key" is not a valid label key (an optional DNS prefix and '/', then ${NAME_RULE})`],
+  ["a label key with an upper-case prefix", "k3os:\n  labels:\n    Example.COM/x: y\n", `/a.yaml:3: k3os.labels["Example.COM/x"]: "Example.COM/x" is not a valid label key (an optional DNS prefix and '/', then ${NAME_RULE})`],
+  ["a label value of 64 characters", `k3os:\n  labels:\n    region: ${"a".repeat(64)}\n`, `/a.yaml:3: k3os.labels.region: "${"a".repeat(64)}" is not a valid label value (empty, or ${NAME_RULE})`],
+  ["a label value with a space", "k3os:\n  labels:\n    region: 'us west'\n", `/a.yaml:3: k3os.labels.region: "us west" is not a valid label value (empty, or ${NAME_RULE})`],
+  ["a taint without an effect", "k3os:\n  taints: [key1=value1]\n", '/a.yaml:2: k3os.taints[0]: "key1=value1" is not a taint `key[=value]:Effect`: the effect is missing'],
+  ["a taint with an unknown effect", "k3os:\n  taints:\n  - key1=value1:NoSchedule\n  - key1=value1:Never\n", '/a.yaml:4: k3os.taints[1]: "key1=value1:Never": the taint\'s effect "Never" is not one of NoSchedule, PreferNoSchedule, NoExecute'],
+  ["a taint with a bad value", "k3os:\n  taints: ['key1=a b:NoSchedule']\n", `/a.yaml:2: k3os.taints[0]: "key1=a b:NoSchedule": "a b" is not a valid taint value (empty, or ${NAME_RULE})`],
+  ["a server_url without a scheme", "k3os:\n  server_url: myserver:6443\n", '/a.yaml:2: k3os.server_url: "myserver:6443" is not an https:// (or http://) URL with a host, such as https://myserver:6443'],
+  ["a server_url of another scheme", "k3os:\n  server_url: ftp://myserver\n", '/a.yaml:2: k3os.server_url: "ftp://myserver" is not an https:// (or http://) URL with a host, such as https://myserver:6443'],
+  ["a K10 token with a short CA hash", "k3os:\n  token: K10abc::node:secret\n", `/a.yaml:2: k3os.token: ${K10_RULE}`],
+  ["a K10 token without ::", `k3os:\n  token: K10${HASH}node:secret\n`, `/a.yaml:2: k3os.token: ${K10_RULE}`],
+  ["a K10 token without a password", `k3os:\n  token: K10${HASH}::node\n`, `/a.yaml:2: k3os.token: ${K10_RULE}`],
+  ["a token with a space", "k3os:\n  token: 'my secret'\n", "/a.yaml:2: k3os.token: must be one word: not empty, no spaces or line breaks"],
+  ["an empty token", "k3os:\n  token: ''\n", "/a.yaml:2: k3os.token: must be one word: not empty, no spaces or line breaks"],
 ];
 for (const [what, yaml, problem] of BAD) {
   test(`--dump reports ${what} with file, line and YAML path`, () => {
@@ -41,6 +61,49 @@ for (const [what, yaml, problem] of BAD) {
     assert.ok(problems.includes(problem), `wanted ${problem}\ngot ${problems.join("\n")}`);
   });
 }
+
+test("an unknown data source is a warning naming the known ones, and the source still counts", () => {
+  const { problems, config, used } = mergeSources([parseYamlSource("/a.yaml", "k3os:\n  data_sources: [aws, azure, cdrom]\n")]);
+  assert.deepEqual(problems.map(formatProblem), [
+    'warning: /a.yaml:2: k3os.data_sources[1]: unknown data source "azure" (known: aws, gcp, openstack, packet, scaleway, vultr, hetzner, cdrom)',
+  ]);
+  assert.deepEqual(used, ["/a.yaml"]);
+  assert.deepEqual(resolveDataSources(config), ["aws", "azure", "cdrom"]);
+  assert.deepEqual(problemsOf(`k3os:\n  data_sources: [${[...DATASOURCES.keys()].join(", ")}]\n`), []);
+});
+
+test("k3s settings k3s accepts give no problem: full and bootstrap K10 tokens, prefixed labels, empty values, taints without a value", () => {
+  const yaml = [
+    "k3os:",
+    "  server_url: https://[fd00::1]:6443",
+    `  token: K10${HASH}::node:77689533d0140c7019416603a05275d4`,
+    "  labels:",
+    "    example.com/role: worker",
+    "    empty: ''",
+    `    ${"k".repeat(63)}: ${"v".repeat(63)}`,
+    "  taints: [dedicated:NoExecute, 'a.b/c=d_e.f:PreferNoSchedule', 'k=:NoSchedule']",
+    "  k3s_args: [agent, --node-ip, 10.0.0.2]",
+  ];
+  for (const token of [`K10${HASH}::abcdef.0123456789abcdef`, "K1", "my-cluster-secret:with=colons"]) {
+    assert.deepEqual(problemsOf(`k3os:\n  token: '${token}'\n  server_url: http://10.0.0.1:6443\n`), [], token);
+  }
+  assert.deepEqual(problemsOf(yaml.join("\n")), []);
+});
+
+test("resolveK3sService: server or agent by server_url when k3s_args are not given, and the same checks as --dump", () => {
+  assert.deepEqual(resolveK3sService({}), { args: ["server"], role: "server", labels: {}, taints: [], environment: {} });
+  const k3os = { server_url: "https://s:6443", token: "t", labels: { a: "1" }, taints: ["k:NoSchedule"], environment: { http_proxy: "http://p" } };
+  assert.deepEqual(resolveK3sService({ k3os }), { args: ["agent"], role: "agent", ...k3os });
+  assert.deepEqual(resolveK3sService({ k3os: { ...k3os, k3s_args: ["server", "--cluster-init"] } }).args, ["server", "--cluster-init"]);
+  const bad: [object, RegExp][] = [
+    [{ k3s_args: ["--cluster-init"] }, /^Error: k3os\.k3s_args\[0\]: the first argument must be "server" or "agent"/],
+    [{ labels: { "a b": "x" } }, /^Error: k3os\.labels\["a b"\]: "a b" is not a valid label key/],
+    [{ taints: ["k=v"] }, /^Error: k3os\.taints\[0\]: "k=v" is not a taint/],
+    [{ server_url: "s:6443" }, /^Error: k3os\.server_url: "s:6443" is not an https:/],
+    [{ token: "K10abc::node:x" }, /^Error: k3os\.token: a token starting with K10 must be k3s's full token/],
+  ];
+  for (const [k, message] of bad) assert.throws(() => resolveK3sService({ k3os: k }), message, JSON.stringify(k));
+});
 
 test("resolve gives the defaults and the decoded values appliers use", () => {
   const hello = gzipSync("hello\n").toString("base64");
