@@ -2,6 +2,7 @@
 // undefined). The schema runs them as refinements, so --dump reports them with file, line and YAML
 // path; resolve.ts runs them again as a guard, so an applier never acts on a value they refuse.
 import { isIP } from "node:net";
+import { parseToken, TokenFormatError } from "../k3s/layout/token-format.ts";
 
 const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const SYSCTL_RE = /^[A-Za-z0-9_.\-/*]+$/;
@@ -144,15 +145,17 @@ export function serverUrlProblem(url: string): string | undefined {
   return ok ? undefined : `"${url}" is not an https:// (or http://) URL with a host, such as https://myserver:6443`;
 }
 
-// k3s's full token: K10, the sha256 (hex) of the cluster CA, `::`, then `user:password` or a
-// bootstrap token (`k3s token create`: `abcdef.0123456789abcdef`).
-const K10_TOKEN_RE = /^K10[0-9a-f]{64}::([^:]+:.+|[a-z0-9]{6}\.[a-z0-9]{16})$/;
-
-/** The messages never repeat the token: it is a secret, and --dump output is shown and logged. */
+/**
+ * k3s's own token parser decides (a K10 token must be `K10<CA hash>::<credentials>`, as k3s refuses
+ * it otherwise); the messages never repeat the token: it is a secret, and --dump output is logged.
+ */
 export function tokenProblem(token: string): string | undefined {
   if (token === "" || /\s/.test(token)) return "must be one word: not empty, no spaces or line breaks";
-  if (token.startsWith("K10") && !K10_TOKEN_RE.test(token)) {
-    return "a token starting with K10 must be k3s's full token, `K10<CA hash: 64 lower-case hex digits>::<user>:<password>` (k3s refuses it otherwise: invalid token CA hash length)";
+  try {
+    parseToken(token);
+  } catch (e) {
+    if (!(e instanceof TokenFormatError)) throw e;
+    return `${e.message}; k3s's full token is K10<CA hash: 64 lower-case hex digits>::<user>:<password>`;
   }
   return undefined;
 }

@@ -18,7 +18,9 @@ interface Metafile {
 type BuildAgent = (opts: { outDir: string; version?: string }) => Promise<Metafile>;
 
 // The k3s runtime's own dependencies: none of them may be in the bundle `k3os config` loads.
-const RUNTIME_ONLY = [/^src\/k3s\//, /node_modules\/@peculiar\//, /node_modules\/asn1js\//, /node_modules\/tsyringe\//, /node_modules\/reflect-metadata\//];
+// src/k3s/layout/ is the dependency-free part of k3s's contract the OS shares (paths, defaults,
+// config files, token format): a few hundred bytes, allowed in the k3os bundle.
+const RUNTIME_ONLY = [/^src\/k3s\/(?!layout\/)/, /node_modules\/@peculiar\//, /node_modules\/asn1js\//, /node_modules\/tsyringe\//, /node_modules\/reflect-metadata\//];
 
 let work: string;
 let metafile: Metafile;

@@ -15,7 +15,8 @@ import { agentConfigSchema, type AgentConfig } from "./agent-config.ts";
 import { writeFileKubeconfig } from "../pki/kubeconfig.ts";
 import type { NodeIdentity } from "./node-identity.ts";
 import type { NodePaths } from "../layout/paths.ts";
-import { checkCaHash, parseToken } from "../tokens/token.ts";
+import { parseToken } from "../layout/token-format.ts";
+import { checkCaHash } from "../tokens/token.ts";
 
 export class JoinError extends Error {
   override name = "JoinError";

@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { K3S_DEFAULTS as D } from "../layout/defaults.ts";
 import { isCidr, nthAddress } from "../util/net-util.ts";
-import { parseToken } from "../tokens/token.ts";
+import { parseToken } from "../layout/token-format.ts";
 
 const ip = z.string().refine((s) => isIP(s) !== 0, { message: "expected an IPv4 or IPv6 address" });
 const cidr = z.string().refine(isCidr, { message: "expected a CIDR such as 10.42.0.0/16" });

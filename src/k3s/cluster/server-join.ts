@@ -16,7 +16,8 @@ const bootstrapReply = z.object({ files: z.record(z.string(), z.string()).defaul
 const memberAddReply = z.object({ members: z.array(z.object({ name: z.string(), peerURL: z.string() })) });
 import type { NodePaths } from "../layout/paths.ts";
 import { httpOk } from "../executor/probes.ts";
-import { hashCaBundle, parseToken } from "../tokens/token.ts";
+import { parseToken } from "../layout/token-format.ts";
+import { hashCaBundle } from "../tokens/token.ts";
 
 export interface JoinedServer {
   /** The joined server's k3s port, e.g. https://10.0.0.1:6443. */

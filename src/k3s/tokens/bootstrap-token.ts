@@ -3,7 +3,8 @@
 // The apiserver is reached with kubectl through the command runner, with the admin kubeconfig.
 import { randomInt } from "node:crypto";
 import type { Runner } from "../../exec/runner.ts";
-import { formatToken, parseToken } from "./token.ts";
+import { parseToken } from "../layout/token-format.ts";
+import { formatToken } from "./token.ts";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 export const DEFAULT_GROUPS = ["system:bootstrappers:k3s:default-node-token"];

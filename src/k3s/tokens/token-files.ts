@@ -8,7 +8,8 @@ import { basename } from "node:path";
 import { writeFileAtomicSync } from "../../system/atomic-write.ts";
 import type { NodePaths } from "../layout/paths.ts";
 import type { Settings } from "../cli/settings.ts";
-import { checkCaHash, formatToken, parseToken, tokenSecret } from "./token.ts";
+import { parseToken } from "../layout/token-format.ts";
+import { checkCaHash, formatToken, tokenSecret } from "./token.ts";
 
 export interface PasswdEntry {
   password: string;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { describe, it, before } from "node:test";
-import { checkCaHash, formatToken, hashCaBundle, parseToken, TokenFormatError } from "../../../src/k3s/tokens/token.ts";
+import { parseToken, TokenFormatError } from "../../../src/k3s/layout/token-format.ts";
+import { checkCaHash, formatToken, hashCaBundle } from "../../../src/k3s/tokens/token.ts";
 import { createCaCert, signCert } from "../../../src/k3s/pki/certs.ts";
 import { generateEcKeyPem, importEcKey } from "../../../src/k3s/pki/keys.ts";
 
