@@ -6,7 +6,7 @@
 // .cache files are V8 code caches written by training runs of the built agent, so a start under
 // QEMU TCG deserializes compiled code instead of compiling ~400 KB of JavaScript.
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,6 +28,29 @@ const zodOnlyEnglish = {
       resolveDir: repo,
       loader: "js",
     }));
+  },
+};
+
+// src/k3s/deploy/manifest-files.ts reads manifests/*.yaml beside itself, which the bundle does not
+// have: in the bundle that module is replaced by the files' text, read here at build time.
+const manifestsDir = join(repo, "src/k3s/deploy/manifests");
+export const inlineManifests = {
+  name: "inline-manifests",
+  setup(b) {
+    b.onLoad({ filter: /[/\\]src[/\\]k3s[/\\]deploy[/\\]manifest-files\.ts$/ }, async () => {
+      const names = (await readdir(manifestsDir)).filter((f) => f.endsWith(".yaml")).sort();
+      const texts = {};
+      for (const f of names) texts[f.slice(0, -".yaml".length)] = await readFile(join(manifestsDir, f), "utf8");
+      return {
+        contents:
+          `const TEMPLATES = ${JSON.stringify(texts)};\n` +
+          "export function readManifestTemplate(name) {\n" +
+          "  if (!Object.hasOwn(TEMPLATES, name)) throw new Error(`manifest ${name}: not in the bundle`);\n" +
+          "  return TEMPLATES[name];\n}\n",
+        loader: "js",
+        watchFiles: names.map((f) => join(manifestsDir, f)),
+      };
+    });
   },
 };
 
@@ -120,7 +143,7 @@ export async function buildAgent({ outDir = join(repo, "bin"), version } = {}) {
     outExtension: { ".js": ".cjs" },
     format: "cjs",
     metafile: true,
-    plugins: [zodOnlyEnglish],
+    plugins: [zodOnlyEnglish, inlineManifests],
     define,
   });
   await rm(join(outDir, "k3s"), { force: true });

@@ -89,7 +89,7 @@ export function readConfigArgs(
       opts.log?.warn(`config key ${key} applies to k3s ${spec.commands.join("/")} only, skipping it`);
       continue;
     }
-    // Always the long name: commander reads `-t=x` as the value "=x".
+    // Always the long name, whatever alias the file used.
     const v = values.get(key);
     if (Array.isArray(v)) for (const item of v) args.push(`--${spec.name}=${scalarText(item)}`);
     else args.push(`--${spec.name}=${scalarText(v)}`);

@@ -3,15 +3,14 @@
 // so a flag exists everywhere or nowhere.
 
 import { K3S_DEFAULTS as D } from "../layout/defaults.ts";
+import { UsageError, type OptionSpec } from "./argv.ts";
 
 export type FlagKind = "string" | "bool" | "list" | "int";
 export type NodeCommand = "server" | "agent";
 
-export interface FlagSpec {
+export interface FlagSpec extends OptionSpec {
   /** k3s's long name, without dashes; also the config.yaml key. */
   name: string;
-  short?: string;
-  env?: string;
   kind: FlagKind;
   /** Default as k3s documents it (strings even for ints: parsed by the settings schema). */
   default?: string;
@@ -96,7 +95,7 @@ export function describeSupportedFlags(command: NodeCommand): string {
 }
 
 /** Thrown for a flag or config key this runtime does not implement: never silently ignored. */
-export class UnsupportedFlagError extends Error {
+export class UnsupportedFlagError extends UsageError {
   constructor(
     readonly flag: string,
     command: NodeCommand,

@@ -3,9 +3,9 @@
 // the command line add to those from the config files.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command, CommanderError, Option } from "commander";
 import { K3S_DEFAULTS } from "../layout/defaults.ts";
 import { readConfigArgs } from "./config-file.ts";
+import { parseBool, parseOptionArgs, renderHelp, wantsHelp } from "./argv.ts";
 import { flagsFor, UnsupportedFlagError, type FlagSpec, type NodeCommand } from "./flags.ts";
 import { settingsKey, validateSettings, type Settings } from "./settings.ts";
 import type { Logger } from "../../system/log.ts";
@@ -21,42 +21,14 @@ export interface ParseContext {
 
 export type ParseResult = { kind: "settings"; settings: Settings; configFiles: string[] } | { kind: "help" };
 
-function parseBool(flag: string, value: string): boolean {
-  if (/^(true|1|yes|on)$/i.test(value)) return true;
-  if (/^(false|0|no|off)$/i.test(value)) return false;
-  throw new Error(`--${flag}: expected true or false, got "${value}"`);
-}
-
 function splitValues(spec: FlagSpec, value: string): string[] {
   if (!spec.splitCommas) return [value];
   return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
 }
 
-function optionFor(spec: FlagSpec): Option {
-  const flags = `${spec.short ? `-${spec.short}, ` : ""}--${spec.name}`;
-  const help = `${spec.help}${spec.env ? ` [$${spec.env}]` : ""}${spec.default ? ` (default: ${spec.default})` : ""}`;
-  switch (spec.kind) {
-    case "bool":
-      // An optional value so that config files' `--flag=true|false` parse like k3s's.
-      return new Option(`${flags} [bool]`, help).argParser((v: string) => parseBool(spec.name, v));
-    case "list":
-      return new Option(`${flags} <value>`, help).argParser((v: string, prev: string[] | undefined) => [
-        ...(prev ?? []),
-        ...splitValues(spec, v),
-      ]);
-    default:
-      return new Option(`${flags} <value>`, help);
-  }
-}
-
-/** The command with every supported flag, as commander parses it. */
-export function buildNodeCommand(command: NodeCommand, writeOut: (t: string) => void = () => {}): Command {
-  const cmd = new Command(command)
-    .description(command === "server" ? "Run management server" : "Run node agent")
-    .exitOverride()
-    .configureOutput({ writeOut, writeErr: () => {}, outputError: () => {} });
-  for (const spec of flagsFor(command)) cmd.addOption(optionFor(spec));
-  return cmd;
+/** `k3s server|agent --help`: every supported flag, from the table. */
+export function nodeHelp(command: NodeCommand): string {
+  return renderHelp(`k3s ${command} [options]`, command === "server" ? "Run management server" : "Run node agent", flagsFor(command));
 }
 
 /** The config file named by K3S_CONFIG_FILE or --config/-c, else the default; explicit when named. */
@@ -88,28 +60,22 @@ function readSecretFile(root: string, file: string, flag: string): string {
 }
 
 export function parseNodeArgs(command: NodeCommand, argv: string[], ctx: ParseContext): ParseResult {
+  if (wantsHelp(argv)) {
+    ctx.writeOut?.(nodeHelp(command));
+    return { kind: "help" };
+  }
   const { file, explicit } = findConfigFile(argv, ctx.env);
   const fromFiles = readConfigArgs(join(ctx.root, file), command, { explicit, log: ctx.log });
-  const cmd = buildNodeCommand(command, ctx.writeOut);
-  try {
-    cmd.parse([...fromFiles.args, ...argv], { from: "user" });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.help") return { kind: "help" };
-      if (e.code === "commander.unknownOption") {
-        const flag = e.message.match(/'([^'=]+)/)?.[1] ?? e.message;
-        throw new UnsupportedFlagError(flag, command);
-      }
-      if (e.code === "commander.excessArguments") throw new Error(`k3s ${command}: unexpected arguments: ${cmd.args.join(" ")}`);
-      throw new Error(`k3s ${command}: ${e.message.replace(/^error: /, "")}`);
-    }
-    throw e;
-  }
-  const opts = cmd.opts<Record<string, unknown>>();
+  const specs = flagsFor(command);
+  const parsed = parseOptionArgs(specs, [...fromFiles.args, ...argv], {
+    command: `k3s ${command}`,
+    unknown: (flag) => new UnsupportedFlagError(flag, command),
+  });
   const raw: Record<string, unknown> = { command };
-  for (const spec of flagsFor(command)) {
+  for (const spec of specs) {
     const key = settingsKey(spec.name);
-    const v = opts[key] ?? envValue(spec, ctx.env);
+    const given = parsed.values.get(spec.name);
+    const v = Array.isArray(given) ? given.flatMap((x) => splitValues(spec, x)) : (given ?? envValue(spec, ctx.env));
     if (v !== undefined) raw[key] = v;
   }
   // A token file is read at start, as k3s does; the token itself then wins if both are given.
