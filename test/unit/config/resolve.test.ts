@@ -18,8 +18,8 @@ function problemsOf(yaml: string): string[] {
 
 const NAME_RULE = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 const HASH = "74ec55daebdf54ef48294b0ddf0ce1c3cb64ee7e3d0b9ec79fbc7baf1f7ddac6";
-const K10_RULE =
-  "a token starting with K10 must be k3s's full token, `K10<CA hash: 64 lower-case hex digits>::<user>:<password>` (k3s refuses it otherwise: invalid token CA hash length)";
+// k3s's own parser's message (src/k3s/layout/token-format.ts), then the full form.
+const K10_RULE = "k3s's full token is K10<CA hash: 64 lower-case hex digits>::<user>:<password>";
 const BOMB = gzipSync(Buffer.alloc(64 * 1024 * 1024)).toString("base64");
 
 const BAD: [string, string, string][] = [
@@ -49,9 +49,9 @@ const BAD: [string, string, string][] = [
   ["a taint with a bad value", "k3os:\n  taints: ['key1=a b:NoSchedule']\n", `/a.yaml:2: k3os.taints[0]: "key1=a b:NoSchedule": "a b" is not a valid taint value (empty, or ${NAME_RULE})`],
   ["a server_url without a scheme", "k3os:\n  server_url: myserver:6443\n", '/a.yaml:2: k3os.server_url: "myserver:6443" is not an https:// (or http://) URL with a host, such as https://myserver:6443'],
   ["a server_url of another scheme", "k3os:\n  server_url: ftp://myserver\n", '/a.yaml:2: k3os.server_url: "ftp://myserver" is not an https:// (or http://) URL with a host, such as https://myserver:6443'],
-  ["a K10 token with a short CA hash", "k3os:\n  token: K10abc::node:secret\n", `/a.yaml:2: k3os.token: ${K10_RULE}`],
-  ["a K10 token without ::", `k3os:\n  token: K10${HASH}node:secret\n`, `/a.yaml:2: k3os.token: ${K10_RULE}`],
-  ["a K10 token without a password", `k3os:\n  token: K10${HASH}::node\n`, `/a.yaml:2: k3os.token: ${K10_RULE}`],
+  ["a K10 token with a short CA hash", "k3os:\n  token: K10abc::node:secret\n", `/a.yaml:2: k3os.token: invalid token CA hash length: 3, expected 64 hex digits; ${K10_RULE}`],
+  ["a K10 token without ::", `k3os:\n  token: K10${HASH}node:secret\n`, `/a.yaml:2: k3os.token: invalid token format: a K10 token is K10<CA hash>::<credentials>; ${K10_RULE}`],
+  ["a K10 token without a password", `k3os:\n  token: K10${HASH}::node\n`, `/a.yaml:2: k3os.token: invalid token format: expected user:password after '::'; ${K10_RULE}`],
   ["a token with a space", "k3os:\n  token: 'my secret'\n", "/a.yaml:2: k3os.token: must be one word: not empty, no spaces or line breaks"],
   ["an empty token", "k3os:\n  token: ''\n", "/a.yaml:2: k3os.token: must be one word: not empty, no spaces or line breaks"],
 ];
@@ -100,7 +100,7 @@ test("resolveK3sService: server or agent by server_url when k3s_args are not giv
     [{ labels: { "a b": "x" } }, /^Error: k3os\.labels\["a b"\]: "a b" is not a valid label key/],
     [{ taints: ["k=v"] }, /^Error: k3os\.taints\[0\]: "k=v" is not a taint/],
     [{ server_url: "s:6443" }, /^Error: k3os\.server_url: "s:6443" is not an https:/],
-    [{ token: "K10abc::node:x" }, /^Error: k3os\.token: a token starting with K10 must be k3s's full token/],
+    [{ token: "K10abc::node:x" }, /^Error: k3os\.token: invalid token CA hash length/],
   ];
   for (const [k, message] of bad) assert.throws(() => resolveK3sService({ k3os: k }), message, JSON.stringify(k));
 });
