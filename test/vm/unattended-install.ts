@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { INITRD, KERNEL, Vm } from "../../builder/vm/console.ts";
+import { INITRD, ISO, KERNEL, Vm } from "../../builder/vm/console.ts";
 
 export const PASSWORD = "k3os-unattended";
 export const HOSTNAME = "k3os-unattended";
@@ -49,14 +49,25 @@ export class UnattendedInstall {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Boots the live system (the ISO attached, the kernel given the install keys); returns the seconds to power off. */
+  /**
+   * Boots the live system (the kernel given the install keys); returns the seconds to power off.
+   * BIOS: the ISO attached as a CD. EFI: OVMF's direct kernel boot leaves the IDE CD unseen by
+   * Linux ("no medium labelled K3OS"), so a copy of the ISO is the second virtio disk, as the
+   * hybrid ISO written to a USB stick is.
+   */
   async install(timeoutMs: number): Promise<{ seconds: number; vm: Vm }> {
+    let medium: string[] = [];
+    if (this.efi) {
+      medium = [join(this.dir, "k3os-medium.iso")];
+      await copyFile(ISO, medium[0] as string);
+    }
     const vm = await Vm.boot({
       name: `${this.name}-install`,
+      iso: this.efi ? false : ISO,
       kernel: KERNEL,
       initrd: INITRD,
       append: `${INSTALL_ARGS} console=ttyS0,115200 panic=10`,
-      disks: [this.disk],
+      disks: [this.disk, ...medium],
       efi: this.efi,
       guestfwd: [`tcp:10.0.2.100:80-cmd:${process.execPath} ${RELAY} ${this.port}`],
       hardTimeoutMs: timeoutMs + 60_000,
