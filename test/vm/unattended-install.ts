@@ -56,6 +56,13 @@ export class UnattendedInstall {
    * hybrid ISO written to a USB stick is.
    */
   async install(timeoutMs: number): Promise<{ seconds: number; vm: Vm }> {
+    const vm = await this.startInstall(INSTALL_ARGS, timeoutMs);
+    const seconds = await vm.waitForExit(timeoutMs);
+    return { seconds, vm };
+  }
+
+  /** Starts the live system with ARGS (k3os.mode=install and k3os.install.* keys); returns the running VM. */
+  async startInstall(args: string, timeoutMs: number): Promise<Vm> {
     let medium: string[] = [];
     if (this.efi) {
       medium = [join(this.dir, "k3os-medium.iso")];
@@ -66,15 +73,14 @@ export class UnattendedInstall {
       iso: this.efi ? false : ISO,
       kernel: KERNEL,
       initrd: INITRD,
-      append: `${INSTALL_ARGS} console=ttyS0,115200 panic=10`,
+      append: `${args} console=ttyS0,115200 panic=10`,
       disks: [this.disk, ...medium],
       efi: this.efi,
       guestfwd: [`tcp:10.0.2.100:80-cmd:${process.execPath} ${RELAY} ${this.port}`],
       hardTimeoutMs: timeoutMs + 60_000,
     });
     this.vms.push(vm);
-    const seconds = await vm.waitForExit(timeoutMs);
-    return { seconds, vm };
+    return vm;
   }
 
   /** Boots the installed disk alone: no ISO, no kernel, only the disk's own GRUB. */
