@@ -62,14 +62,14 @@ export class UnattendedInstall {
   }
 
   /** Starts the live system with ARGS (k3os.mode=install and k3os.install.* keys); returns the running VM. */
-  async startInstall(args: string, timeoutMs: number): Promise<Vm> {
+  async startInstall(args: string, timeoutMs: number, log = "install"): Promise<Vm> {
     let medium: string[] = [];
     if (this.efi) {
       medium = [join(this.dir, "k3os-medium.iso")];
       await copyFile(ISO, medium[0] as string);
     }
     const vm = await Vm.boot({
-      name: `${this.name}-install`,
+      name: `${this.name}-${log}`,
       iso: this.efi ? false : ISO,
       kernel: KERNEL,
       initrd: INITRD,
