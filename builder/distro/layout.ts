@@ -17,7 +17,9 @@ export const SERVICES: readonly (readonly [string, Runlevel])[] = [
   ["dbus", "default"],
   ["connman", "default"],
   ["sshd", "default"],
+  ["cloud-config", "default"],
   ["k3os-runtime", "default"],
+  ["k3os-install", "default"],
   ["k3s-service", "default"],
 ];
 

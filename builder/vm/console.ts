@@ -27,6 +27,10 @@ export interface BootOptions {
   memoryMb?: number;
   efi?: boolean;
   disks?: string[];
+  /** more CD-ROMs after the ISO */
+  cdroms?: string[];
+  /** guestfwd rules of the restricted user network (see VmOptions) */
+  guestfwd?: string[];
   /** QEMU is killed after this long whatever happens (default 15 min) */
   hardTimeoutMs?: number;
 }
@@ -101,11 +105,11 @@ export class Vm {
   static async boot(o: BootOptions): Promise<Vm> {
     const iso = o.iso === false ? undefined : (o.iso ?? ISO);
     const { accel, sshPort, tmp, efiVars } = await prepareQemu({
-      files: [iso, o.kernel, o.initrd], accel: "auto", probeWith: { kernel: KERNEL, initrd: INITRD }, efi: o.efi ?? false, tmpPrefix: "k3os-vmtest-",
+      files: [iso, o.kernel, o.initrd, ...(o.cdroms ?? [])], accel: "auto", probeWith: { kernel: KERNEL, initrd: INITRD }, efi: o.efi ?? false, tmpPrefix: "k3os-vmtest-",
     });
     const argv = renderQemuArgv({
       accel, memoryMb: o.memoryMb ?? 2048, cpus: 2, iso, kernel: o.kernel, initrd: o.kernel ? (o.initrd ?? INITRD) : undefined,
-      append: o.append, disks: o.disks ?? [], efiVars, sshPort, openNetwork: false, serial: "stdio", headless: true,
+      append: o.append, disks: o.disks ?? [], cdroms: o.cdroms, guestfwd: o.guestfwd, efiVars, sshPort, openNetwork: false, serial: "stdio", headless: true,
     });
     const logDir = join(REPO, "dist/vm-logs");
     await mkdir(logDir, { recursive: true });
@@ -141,6 +145,26 @@ export class Vm {
         });
       });
     }
+  }
+
+  /** Waits for QEMU to exit (the guest powered off); returns the seconds since it started. */
+  async waitForExit(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.exited) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const tail = this.text.split("\n").slice(-15).join("\n");
+        throw new Error(`QEMU still running after ${timeoutMs / 1000} s; console tail:\n${tail}`);
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return (Date.now() - this.startedAt) / 1000;
   }
 
   send(text: string): void {

@@ -10,6 +10,8 @@ export interface VmOptions {
   memoryMb: number;
   cpus: number;
   iso?: string;
+  /** more CD-ROMs after the ISO (e.g. a NoCloud `cidata` disc) */
+  cdroms?: readonly string[];
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -17,6 +19,8 @@ export interface VmOptions {
   /** writable copy of OVMF_VARS for this VM; EFI boot when set */
   efiVars?: string;
   sshPort?: number;
+  /** QEMU guestfwd rules, e.g. `tcp:10.0.2.100:80-cmd:PROGRAM` (a test's server, reached from a restricted network) */
+  guestfwd?: readonly string[];
   openNetwork: boolean;
   /** serial console on stdio (the terminal, or the test harness's pipes) */
   serial: "stdio" | "mon:stdio";
@@ -24,10 +28,12 @@ export interface VmOptions {
   headless: boolean;
 }
 
-export function renderNetdev(o: Pick<VmOptions, "openNetwork" | "sshPort">): string {
+export function renderNetdev(o: Pick<VmOptions, "openNetwork" | "sshPort" | "guestfwd">): string {
   const parts = ["user", "id=net0"];
   if (!o.openNetwork) parts.push("restrict=on");
   if (o.sshPort) parts.push(`hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`);
+  // QEMU's option syntax: a comma inside a value is written twice
+  for (const rule of o.guestfwd ?? []) parts.push(`guestfwd=${rule.replaceAll(",", ",,")}`);
   return parts.join(",");
 }
 
@@ -36,7 +42,7 @@ function diskFormat(path: string): string {
 }
 
 export function renderQemuArgv(o: VmOptions): string[] {
-  if (!o.iso && !o.kernel) throw new Error("nothing to boot: give an ISO or a kernel");
+  if (!o.iso && !o.kernel && o.disks.length === 0) throw new Error("nothing to boot: give an ISO, a kernel or a disk");
   if (o.kernel && !o.initrd) throw new Error("a kernel needs its initrd (--initrd)");
   if (o.append && !o.kernel) throw new Error("--append needs --kernel: an ISO boots its own GRUB menu");
   const argv = [
@@ -60,6 +66,7 @@ export function renderQemuArgv(o: VmOptions): string[] {
     );
   }
   if (o.iso) argv.push("-drive", `file=${o.iso},media=cdrom,readonly=on,if=ide,index=2`);
+  (o.cdroms ?? []).forEach((c, i) => argv.push("-drive", `file=${c},media=cdrom,readonly=on,if=ide,index=${3 + i}`));
   if (o.kernel) {
     argv.push("-kernel", o.kernel, "-initrd", o.initrd as string);
     if (o.append) argv.push("-append", o.append);

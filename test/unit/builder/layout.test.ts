@@ -23,7 +23,7 @@ test("no service runs in sysinit: /usr/lib/k3os/sysinit replaces `openrc sysinit
   assert.deepEqual(SERVICES.filter(([, l]) => l === "sysinit"), []);
   const inittab = readFileSync(join(initd, "../inittab"), "utf8");
   assert.match(inittab, /^si::sysinit:\/usr\/lib\/k3os\/sysinit$/m);
-  assert.match(inittab, /getty -L 115200 ttyS0/);
+  assert.match(inittab, /console-getty ttyS0 -L 115200 ttyS0/);
 });
 
 test("the config phases run in order: boot before the network and sshd, runtime after the network", () => {

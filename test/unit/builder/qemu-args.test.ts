@@ -9,6 +9,21 @@ const value = (argv: string[], flag: string) => argv.filter((_, i) => argv[i - 1
 test("user networking is restricted by default and forwards SSH from the chosen local port", () => {
   assert.equal(renderNetdev({ openNetwork: false, sshPort: 2222 }), "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22");
   assert.equal(renderNetdev({ openNetwork: true }), "user,id=net0");
+  assert.equal(
+    renderNetdev({ openNetwork: false, guestfwd: ["tcp:10.0.2.100:80-cmd:relay a,b"] }),
+    "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:relay a,,b",
+  );
+});
+
+test("a disk boots alone (its own bootloader); more CD-ROMs follow the ISO on the IDE bus", () => {
+  const disk = renderQemuArgv({ ...base, iso: undefined, disks: ["/d.raw"] });
+  assert.deepEqual(value(disk, "-drive"), ["file=/d.raw,format=raw,if=virtio,index=0"]);
+  assert.deepEqual(value(disk, "-kernel"), []);
+  const two = renderQemuArgv({ ...base, cdroms: ["/seed.iso"] });
+  assert.deepEqual(value(two, "-drive").filter((d) => d.includes("media=cdrom")), [
+    "file=/a.iso,media=cdrom,readonly=on,if=ide,index=2",
+    "file=/seed.iso,media=cdrom,readonly=on,if=ide,index=3",
+  ]);
 });
 
 test("every VM gets virtio-rng, the accelerator asked for, and the ISO as a CD-ROM", () => {
