@@ -6,6 +6,9 @@ import { INITRD, KERNEL, Vm } from "../../../builder/vm/console.ts";
 import { liveCmdline } from "../../../builder/vm/qemu-args.ts";
 
 let vm: Vm;
+// /init's own message, not its `set -x` trace (`+ echo '...'`, printed first under debug), then the
+// shell's prompt: a command typed before the shell reads is echoed by the tty, not run as typed.
+const SHELL_PROMPT = /^~ # /m;
 
 before(async () => {
   vm = await Vm.boot({ name: "006-rescue-shell", kernel: KERNEL, initrd: INITRD, append: liveCmdline("rescue debug") });
@@ -15,15 +18,20 @@ after(async () => {
 });
 
 test("rescue drops to a shell in the initramfs before the system is mounted", async () => {
-  await vm.waitFor(/rescue requested; starting a shell/, 180_000);
+  await vm.waitFor(/^k3os-init: \[[\d.]+\] rescue requested; starting a shell/m, 180_000);
+  await vm.waitFor(SHELL_PROMPT, 30_000);
   assert.match((await vm.run("cat /proc/cmdline")).out, /\brescue\b/);
   assert.equal((await vm.run("[ -e /newroot/usr/sbin/k3os ] && echo mounted || echo not-mounted")).out, "not-mounted");
   vm.send("exit\n");
 });
 
 test("debug drops to a shell once the root is built, with the system under /newroot", async () => {
-  await vm.waitFor(/debug requested, root ready at \/newroot; starting a shell/, 180_000);
+  await vm.waitFor(/^k3os-init: \[[\d.]+\] debug requested, root ready at \/newroot; starting a shell/m, 180_000);
+  await vm.waitFor(SHELL_PROMPT, 30_000);
   assert.equal((await vm.run("[ -x /newroot/usr/sbin/k3os ] && echo ready")).out, "ready");
+  // /dev and /proc have moved to /newroot by now: the shell still has the serial console as its
+  // terminal (job control, Ctrl-C), not the console fd PID 1 was started with.
+  assert.match((await vm.run("readlink /newroot/proc/self/fd/0")).out, /^\/dev\/ttyS0$/);
   vm.send("exit\n");
 });
 
