@@ -20,19 +20,25 @@ after(async () => {
 test("rescue drops to a shell in the initramfs before the system is mounted", async () => {
   await vm.waitFor(/^k3os-init: \[[\d.]+\] rescue requested; starting a shell/m, 180_000);
   await vm.waitFor(SHELL_PROMPT, 30_000);
-  assert.match((await vm.run("cat /proc/cmdline")).out, /\brescue\b/);
-  assert.equal((await vm.run("[ -e /newroot/usr/sbin/k3os ] && echo mounted || echo not-mounted")).out, "not-mounted");
-  vm.send("exit\n");
+  try {
+    assert.match((await vm.run("cat /proc/cmdline")).out, /\brescue\b/);
+    assert.equal((await vm.run("[ -e /newroot/usr/sbin/k3os ] && echo mounted || echo not-mounted")).out, "not-mounted");
+  } finally {
+    vm.send("exit\n"); // a failed check must not leave the boot held for the next test
+  }
 });
 
 test("debug drops to a shell once the root is built, with the system under /newroot", async () => {
   await vm.waitFor(/^k3os-init: \[[\d.]+\] debug requested, root ready at \/newroot; starting a shell/m, 180_000);
   await vm.waitFor(SHELL_PROMPT, 30_000);
-  assert.equal((await vm.run("[ -x /newroot/usr/sbin/k3os ] && echo ready")).out, "ready");
-  // /dev and /proc have moved to /newroot by now: the shell still has the serial console as its
-  // terminal (job control, Ctrl-C), not the console fd PID 1 was started with.
-  assert.match((await vm.run("readlink /newroot/proc/self/fd/0")).out, /^\/dev\/ttyS0$/);
-  vm.send("exit\n");
+  try {
+    assert.equal((await vm.run("[ -x /newroot/usr/sbin/k3os ] && echo ready")).out, "ready");
+    // /dev and /proc have moved to /newroot by now: the shell still has the serial console as its
+    // terminal (job control, Ctrl-C), not the console fd PID 1 was started with.
+    assert.match((await vm.run("readlink /newroot/proc/self/fd/0")).out, /^\/dev\/ttyS0$/);
+  } finally {
+    vm.send("exit\n");
+  }
 });
 
 test("leaving the shells carries the boot on to a login", async () => {
