@@ -10,11 +10,3 @@ export function quoteWord(word: string): string {
 export function quoteArgv(argv: readonly string[]): string {
   return argv.map(quoteWord).join(" ");
 }
-
-/**
- * Quotes a value inside double quotes (`"..."`, with `"`, `\`, `$` and backquote escaped): the form
- * OpenRC's conf.d files conventionally use for `KEY="value"`. A POSIX shell reads it back unchanged.
- */
-export function quoteDoubled(value: string): string {
-  return `"${value.replace(/(["\\$`])/g, "\\$1")}"`;
-}
