@@ -22,6 +22,12 @@ export interface AtomicWriteOptions {
   dirMode?: number;
 }
 
+/** The owner to set: a uid alone sets its own gid too; a gid alone leaves the uid (-1). */
+function ownerOf(opts: AtomicWriteOptions): { uid: number; gid: number } | undefined {
+  if (opts.uid === undefined && opts.gid === undefined) return undefined;
+  return { uid: opts.uid ?? -1, gid: opts.gid ?? opts.uid ?? -1 };
+}
+
 /** The temp file name used for `target`: hidden, beside it, unique per call. */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -41,7 +47,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   try {
     await fh.writeFile(data);
     // chown first: chown(2) clears setuid/setgid bits, so the mode must come after it.
-    if (opts.uid !== undefined) await fh.chown(opts.uid, opts.gid ?? opts.uid);
+    const owner = ownerOf(opts);
+    if (owner) await fh.chown(owner.uid, owner.gid);
     await fh.chmod(mode);
     await fh.sync();
     await fh.close();
@@ -63,7 +70,8 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, o
   try {
     const buf = typeof data === "string" ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
-    if (opts.uid !== undefined) fchownSync(fd, opts.uid, opts.gid ?? opts.uid);
+    const owner = ownerOf(opts);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
     fchmodSync(fd, mode);
     fsyncSync(fd);
     closeSync(fd);

@@ -51,5 +51,5 @@ export function writeFileKubeconfig(path: string, k: FileKubeconfig): void {
 
 export function writeEmbeddedKubeconfig(path: string, k: EmbeddedKubeconfig, mode = 0o600, gid?: number): void {
   // uid -1 keeps the owner: writeFileAtomicSync changes the group only together with a uid.
-  writeFileAtomicSync(path, renderEmbeddedKubeconfig(k), gid === undefined ? { mode } : { mode, uid: -1, gid });
+  writeFileAtomicSync(path, renderEmbeddedKubeconfig(k), { mode, gid });
 }

@@ -56,3 +56,15 @@ test("quoteWord round-trips through a real shell", () => {
   assert.deepEqual(out.split("\n").slice(0, -1), words);
   assert.equal(quoteWord("abc"), "abc");
 });
+
+test("a gid alone sets the group and keeps the owner and the mode", async () => {
+  const d = dir();
+  await writeFileAtomic(join(d, "g"), "x", { mode: 0o640, gid: 1 });
+  writeFileAtomicSync(join(d, "h"), "y", { mode: 0o640, gid: 1 });
+  for (const f of ["g", "h"]) {
+    const st = statSync(join(d, f));
+    assert.equal(st.gid, 1);
+    assert.equal(st.uid, process.getuid!());
+    assert.equal(st.mode & 0o7777, 0o640);
+  }
+});
